@@ -1,0 +1,199 @@
+"""Run the selected rules over a template's resources and turn failures into findings.
+
+Each (rule, resource) pair ends as PASS, FAIL, UNKNOWN, SKIP or ERROR. A rule that raises
+becomes an ERROR finding naming the rule and resource; the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.findings import Evaluation, Finding, Outcome, Severity
+from iacguard.load import span_of
+from iacguard.model.template import Resource, Template
+from iacguard.model.values import ABSENT, Resolver, Unknown
+from iacguard.rules.api import CheckContext, Verdict, verdict_from_branches
+from iacguard.rules.checks import CHECKS
+from iacguard.rules.conditions import EvaluationScope, evaluate
+from iacguard.rules.spec import RuleSpec
+
+LOG = logging.getLogger(__name__)
+
+RULE_ERROR_ID = "IG0002"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    show_unknown: bool = False
+    rule_options: Mapping[str, Mapping[str, Any]] | None = None
+
+
+class _SafeFormat(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template_text: str, values: Mapping[str, Any]) -> str:
+    formatter = string.Formatter()
+    try:
+        return formatter.vformat(template_text, (), _SafeFormat(values))
+    except (ValueError, IndexError, AttributeError):
+        return template_text
+
+
+def describe_value(value: Any) -> str:
+    if value is ABSENT:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Unknown):
+        return f"unknown ({value.reason})"
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, argument),) = value.items()
+        return f"{key} {argument!r}" if not isinstance(argument, (dict, list)) else key
+    if isinstance(value, (dict, list)):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def index_rules(rules: Sequence[RuleSpec]) -> dict[str, list[RuleSpec]]:
+    by_type: dict[str, list[RuleSpec]] = defaultdict(list)
+    for rule in rules:
+        for resource_type in rule.resource_types:
+            by_type[resource_type].append(rule)
+    return by_type
+
+
+def check_template(
+    template: Template,
+    rules: Sequence[RuleSpec],
+    options: EngineOptions | None = None,
+    workspace: tuple[Template, ...] = (),
+) -> tuple[list[Finding], list[Evaluation]]:
+    settings = options or EngineOptions()
+    by_type = index_rules(rules)
+    resolver = Resolver(template)
+    findings: list[Finding] = []
+    evaluations: list[Evaluation] = []
+    for resource in template.resources.values():
+        for rule in by_type.get(resource.type, ()):
+            rule_options = {**rule.options, **((settings.rule_options or {}).get(rule.id, {}))}
+            context = CheckContext(template, resource, resolver, rule_options, workspace)
+            verdicts = list(_run_rule(rule, context))
+            outcome = _overall(verdicts)
+            evaluations.append(
+                Evaluation(rule.id, template.display_path, resource.logical_id, outcome)
+            )
+            for verdict in verdicts:
+                if verdict.outcome is Outcome.FAIL or verdict.outcome is Outcome.ERROR or (
+                    verdict.outcome is Outcome.UNKNOWN and settings.show_unknown
+                ):
+                    findings.append(_finding(rule, template, resource, verdict, rule_options))
+    return findings, evaluations
+
+
+def _overall(verdicts: Sequence[Verdict]) -> Outcome:
+    outcomes = {v.outcome for v in verdicts}
+    for outcome in (Outcome.ERROR, Outcome.FAIL, Outcome.UNKNOWN, Outcome.PASS):
+        if outcome in outcomes:
+            return outcome
+    return Outcome.SKIP
+
+
+def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
+    try:
+        if rule.applies_when is not None:
+            applicability = verdict_from_branches(evaluate(rule.applies_when, context.scope))
+            if applicability.outcome is Outcome.PASS:  # the condition is false: not applicable
+                return [Verdict(Outcome.SKIP)]
+            if applicability.outcome is Outcome.UNKNOWN:
+                return [applicability]
+        if rule.check is not None:
+            return list(CHECKS[rule.check](context))
+        assert rule.when is not None
+        scope = EvaluationScope(context.template, context.resource, context.resolver, context.options)
+        return [verdict_from_branches(evaluate(rule.when, scope))]
+    except Exception as exc:  # a broken rule must not take the run down with it
+        LOG.debug("rule %s failed on %s", rule.id, context.resource.logical_id, exc_info=True)
+        return [
+            Verdict(
+                Outcome.ERROR,
+                (),
+                {"error": f"{type(exc).__name__}: {exc}"},
+            )
+        ]
+
+
+def _finding(
+    rule: RuleSpec,
+    template: Template,
+    resource: Resource,
+    verdict: Verdict,
+    rule_options: Mapping[str, Any],
+) -> Finding:
+    path = verdict.path
+    if rule.location and verdict.outcome is Outcome.FAIL:
+        path = tuple(rule.location.split("."))
+    full_path = (*resource.path, *path)
+    span = span_of(template.document.data, full_path)
+    values: dict[str, Any] = {
+        "logical_id": resource.logical_id,
+        "type": resource.type,
+        **rule_options,
+        **{k: v for k, v in verdict.values.items() if k != "value"},
+    }
+    values["value"] = describe_value(verdict.values.get("value", ABSENT))
+    property_path = ".".join(str(p) for p in path if p != "Fn::If" and not isinstance(p, int))
+    if verdict.outcome is Outcome.ERROR:
+        return Finding(
+            rule_id=RULE_ERROR_ID,
+            rule_name="rule-error",
+            severity=Severity.ERROR,
+            message=f"rule {rule.id} failed on {resource.logical_id}: {verdict.values['error']}",
+            fix="Report this as a bug in the rule, with the template that triggers it.",
+            file=template.display_path,
+            start_line=span.start_line,
+            start_column=span.start_column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            logical_id=resource.logical_id,
+            resource_type=resource.type,
+            property_path=f"{rule.id}",
+            construct_path=resource.cdk_path,
+            stack=template.stack_name,
+            outcome=Outcome.ERROR,
+        )
+    message = verdict.message or render(rule.message, values)
+    if verdict.assumptions:
+        message += " (when " + " and ".join(a.describe() for a in verdict.assumptions) + ")"
+    severity = rule.severity
+    if verdict.outcome is Outcome.UNKNOWN:
+        severity = Severity.NOTE
+        reason = verdict.values.get("value")
+        detail = reason.reason if isinstance(reason, Unknown) else "a value known only at deploy time"
+        message = f"cannot tell statically ({detail}): {message}"
+    return Finding(
+        rule_id=rule.id,
+        rule_name=rule.name,
+        severity=severity,
+        message=message,
+        fix=render(rule.fix, values),
+        file=template.display_path,
+        start_line=span.start_line,
+        start_column=span.start_column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        logical_id=resource.logical_id,
+        resource_type=resource.type,
+        property_path=property_path,
+        construct_path=resource.cdk_path,
+        stack=template.stack_name,
+        outcome=verdict.outcome,
+        help_uri=rule.help_uri,
+    )

@@ -1,0 +1,260 @@
+"""Tri-state reading of template values: known, absent, or UNKNOWN.
+
+Reading a property never guesses. ``Fn::If`` yields both branches (each tagged with the condition
+it assumes), a ``Ref`` to a parameter with ``AllowedValues`` yields one branch per allowed value,
+``AWS::NoValue`` is absence, and anything only known at deploy time is :class:`Unknown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.model.template import Template
+
+#: Beyond this many combinations a value is reported UNKNOWN rather than enumerated.
+MAX_BRANCHES = 64
+_MAX_RESOLVE_DEPTH = 50
+
+
+class _Absent:
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known before deploy. ``present`` says whether the key exists."""
+
+    reason: str
+    present: bool = True
+
+
+@dataclass(frozen=True, order=True)
+class Assumption:
+    kind: str  # "condition" | "parameter"
+    name: str
+    value: Any
+
+    def describe(self) -> str:
+        if self.kind == "condition":
+            return f"condition {self.name} is {'true' if self.value else 'false'}"
+        return f"parameter {self.name} is {self.value!r}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    path: tuple[Any, ...]
+    assumptions: tuple[Assumption, ...] = ()
+
+
+def is_intrinsic(value: Any) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    (key,) = value
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
+
+
+def is_dynamic_reference(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("{{resolve:")
+
+
+def consistent(assumptions: tuple[Assumption, ...], extra: Assumption) -> bool:
+    return all(
+        not (a.kind == extra.kind and a.name == extra.name and a.value != extra.value)
+        for a in assumptions
+    )
+
+
+def merge_assumptions(
+    left: tuple[Assumption, ...], right: tuple[Assumption, ...]
+) -> tuple[Assumption, ...] | None:
+    """Combine two assumption sets, or None when they contradict each other."""
+    merged = list(left)
+    for assumption in right:
+        if not consistent(tuple(merged), assumption):
+            return None
+        if assumption not in merged:
+            merged.append(assumption)
+    return tuple(sorted(merged))
+
+
+class Resolver:
+    """Resolves intrinsics of one template, honouring parameter values given by the user."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+
+    def resolve(
+        self,
+        value: Any,
+        path: tuple[Any, ...],
+        assumptions: tuple[Assumption, ...] = (),
+        depth: int = 0,
+    ) -> list[Resolved]:
+        if depth > _MAX_RESOLVE_DEPTH:
+            return [Resolved(Unknown("intrinsics nested too deeply"), path, assumptions)]
+        if not is_intrinsic(value):
+            return [Resolved(value, path, assumptions)]
+        ((function, argument),) = value.items()
+        if function == "Fn::If":
+            return self._resolve_if(argument, path, assumptions, depth)
+        if function == "Ref" and isinstance(argument, str):
+            return self._resolve_ref(value, argument, path, assumptions)
+        if function == "Fn::Sub" and isinstance(argument, str) and "${" not in argument:
+            return [Resolved(argument, path, assumptions)]
+        return [Resolved(value, path, assumptions)]
+
+    def _resolve_if(
+        self,
+        argument: Any,
+        path: tuple[Any, ...],
+        assumptions: tuple[Assumption, ...],
+        depth: int,
+    ) -> list[Resolved]:
+        if not (isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str)):
+            return [Resolved(Unknown("malformed Fn::If"), path, assumptions)]
+        results: list[Resolved] = []
+        for branch, truth in ((1, True), (2, False)):
+            assumption = Assumption("condition", argument[0], truth)
+            if not consistent(assumptions, assumption):
+                continue
+            added = assumptions if assumption in assumptions else (*assumptions, assumption)
+            results.extend(
+                self.resolve(argument[branch], (*path, "Fn::If", branch), added, depth + 1)
+            )
+        return results[:MAX_BRANCHES] if len(results) <= MAX_BRANCHES else [
+            Resolved(Unknown("too many condition combinations"), path, assumptions)
+        ]
+
+    def _resolve_ref(
+        self,
+        value: Any,
+        name: str,
+        path: tuple[Any, ...],
+        assumptions: tuple[Assumption, ...],
+    ) -> list[Resolved]:
+        if name == "AWS::NoValue":
+            return [Resolved(ABSENT, path, assumptions)]
+        if name in self.template.parameter_values:
+            return [Resolved(self.template.parameter_values[name], path, assumptions)]
+        parameter = self.template.parameters.get(name)
+        if parameter is None:
+            # A resource reference or a pseudo parameter: present, content known only at deploy.
+            return [Resolved(value, path, assumptions)]
+        if parameter.allowed_values is None:
+            return [Resolved(Unknown(f"depends on parameter {name}"), path, assumptions)]
+        results = []
+        for allowed in parameter.allowed_values:
+            assumption = Assumption("parameter", name, allowed)
+            if consistent(assumptions, assumption):
+                results.append(Resolved(allowed, path, (*assumptions, assumption)))
+        return results
+
+    def lookup(self, node: Any, dotted: str, base: tuple[Any, ...] = ()) -> list[Resolved]:
+        """All values at ``dotted`` (``*`` walks list items) below ``node``."""
+        segments = tuple(dotted.split(".")) if dotted else ()
+        return list(self._walk(node, segments, base, ()))
+
+    def _walk(
+        self,
+        value: Any,
+        segments: tuple[str, ...],
+        path: tuple[Any, ...],
+        assumptions: tuple[Assumption, ...],
+    ) -> Iterator[Resolved]:
+        for resolved in self.resolve(value, path, assumptions):
+            if not segments:
+                yield resolved
+                continue
+            current = resolved.value
+            if current is ABSENT or isinstance(current, Unknown):
+                yield Resolved(_descend_missing(current), resolved.path, resolved.assumptions)
+                continue
+            head, rest = segments[0], segments[1:]
+            if head == "*":
+                if isinstance(current, list):
+                    for position, item in enumerate(current):
+                        for element in self.resolve(
+                            item, (*resolved.path, position), resolved.assumptions
+                        ):
+                            if element.value is ABSENT:
+                                continue  # AWS::NoValue removes the list item
+                            yield from self._walk(
+                                element.value, rest, element.path, element.assumptions
+                            )
+                elif is_intrinsic(current):
+                    yield Resolved(
+                        Unknown("list built by an intrinsic function", present=False),
+                        resolved.path,
+                        resolved.assumptions,
+                    )
+                continue
+            if isinstance(current, Mapping) and not is_intrinsic(current):
+                if head in current:
+                    yield from self._walk(
+                        current[head], rest, (*resolved.path, head), resolved.assumptions
+                    )
+                else:
+                    yield Resolved(ABSENT, (*resolved.path, head), resolved.assumptions)
+            elif is_intrinsic(current):
+                yield Resolved(
+                    Unknown("value built by an intrinsic function", present=False),
+                    resolved.path,
+                    resolved.assumptions,
+                )
+            else:
+                yield Resolved(ABSENT, (*resolved.path, head), resolved.assumptions)
+
+
+def _descend_missing(current: Any) -> Any:
+    if current is ABSENT:
+        return ABSENT
+    return Unknown(current.reason, present=False)
+
+
+TRUE_STRINGS = frozenset({"true"})
+FALSE_STRINGS = frozenset({"false"})
+
+
+def as_bool(value: Any) -> bool | None:
+    """CloudFormation accepts "true"/"false" strings wherever a boolean goes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in TRUE_STRINGS:
+            return True
+        if lowered in FALSE_STRINGS:
+            return False
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def is_opaque(value: Any) -> bool:
+    """Present, but its content cannot be compared statically."""
+    return isinstance(value, Unknown) or is_intrinsic(value) or is_dynamic_reference(value)

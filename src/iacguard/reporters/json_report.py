@@ -1,0 +1,73 @@
+"""The complete machine format: every finding, problem and file, versioned and schema-checked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iacguard import __version__
+from iacguard.findings import Finding, Report
+
+JSON_FORMAT_VERSION = "1.0"
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "source": finding.source,
+        "severity": finding.severity.value,
+        "outcome": finding.outcome.value,
+        "message": finding.message,
+        "fix": finding.fix,
+        "file": finding.file,
+        "start_line": finding.start_line,
+        "start_column": finding.start_column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "logical_id": finding.logical_id,
+        "resource_type": finding.resource_type,
+        "property_path": finding.property_path,
+        "construct_path": finding.construct_path,
+        "stack": finding.stack,
+        "fingerprint": finding.fingerprint,
+        "help_uri": finding.help_uri,
+        "suppression": None
+        if finding.suppression is None
+        else {
+            "kind": finding.suppression.kind,
+            "reason": finding.suppression.reason,
+            "location": finding.suppression.location,
+        },
+    }
+
+
+def report_to_dict(report: Report, exit_code: int) -> dict[str, Any]:
+    active = report.active_findings
+    return {
+        "format_version": JSON_FORMAT_VERSION,
+        "tool": {"name": "iacguard", "version": __version__},
+        "exit_code": exit_code,
+        "summary": {
+            "files_checked": len(report.files_checked),
+            "files_skipped": len(report.files_skipped),
+            "files_with_problems": len(report.problems),
+            "findings": len(active),
+            "suppressed": len(report.findings) - len(active),
+            "by_severity": {
+                severity: sum(1 for f in active if f.severity.value == severity)
+                for severity in ("error", "warning", "note")
+            },
+        },
+        "findings": [finding_to_dict(f) for f in report.findings],
+        "problems": [
+            {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+            for p in report.problems
+        ],
+        "files": {"checked": report.files_checked, "skipped": report.files_skipped},
+        "notices": list(report.notices),
+    }
+
+
+def render_json(report: Report, exit_code: int) -> str:
+    return json.dumps(report_to_dict(report, exit_code), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,1 @@
+"""Rules: their metadata (spec), where they come from (registry) and how they are evaluated."""

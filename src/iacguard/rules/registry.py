@@ -1,0 +1,135 @@
+"""Find, validate and select rules. Built-in rules ship as YAML; custom ones come from --rules."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from iacguard.errors import RuleFileError
+from iacguard.load import LoadError, load_document, span_of
+from iacguard.rules.checks import CHECKS
+from iacguard.rules.spec import RuleSpec, spec_from_mapping
+
+_RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_rules_dir() -> Path:
+    """Rules live in the repository's ``rules/`` folder; the wheel carries them inside the package."""
+    packaged = Path(str(resources.files("iacguard"))) / "builtin_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+@functools.lru_cache(maxsize=1)
+def rule_schema() -> dict[str, Any]:
+    text = (resources.files("iacguard") / "schemas" / "rule.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def rule_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise RuleFileError(f"{path}: rule path does not exist")
+    return sorted(p for p in path.rglob("*") if p.suffix in _RULE_SUFFIXES and p.is_file())
+
+
+def load_rule_file(path: Path, builtin: bool, validate: bool = True) -> RuleSpec:
+    try:
+        document = load_document(path)
+    except LoadError as exc:
+        raise RuleFileError(str(exc)) from None
+    data = document.data
+    if validate:
+        _validate(path, data)
+    spec = spec_from_mapping(data, str(path), builtin)
+    if spec.check is not None and spec.check not in CHECKS:
+        line = span_of(data, ("check",)).start_line
+        raise RuleFileError(f"{path}:{line}: unknown Python check {spec.check!r}")
+    return spec
+
+
+def _validate(path: Path, data: Any) -> None:
+    import jsonschema  # deferred: only needed when rule files are validated
+
+    validator = jsonschema.Draft202012Validator(rule_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors)
+    if error is None:  # pragma: no cover - best_match returns one when errors exist
+        return
+    location = tuple(error.absolute_path)
+    line = span_of(data, location).start_line if location else 1
+    where = ".".join(str(p) for p in location) or "rule"
+    raise RuleFileError(f"{path}:{line}: {where}: {_describe(error)}")
+
+
+def _describe(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        return str(error.message).replace("Additional properties", "unknown key(s)")
+    if error.validator == "required":
+        return str(error.message).replace("is a required property", "is required")
+    return str(error.message)
+
+
+def load_rules(
+    custom_paths: Sequence[Path] = (),
+    validate_builtin: bool = False,
+) -> list[RuleSpec]:
+    """Built-in rules, then custom ones. Duplicate ids or names are an error."""
+    specs = [
+        load_rule_file(path, builtin=True, validate=validate_builtin)
+        for path in rule_files(builtin_rules_dir())
+    ]
+    for custom in custom_paths:
+        specs.extend(load_rule_file(path, builtin=False) for path in rule_files(custom))
+    _reject_duplicates(specs)
+    return sorted(specs, key=lambda spec: spec.id)
+
+
+def _reject_duplicates(specs: Iterable[RuleSpec]) -> None:
+    seen_ids: dict[str, str] = {}
+    seen_names: dict[str, str] = {}
+    for spec in specs:
+        if spec.id in seen_ids:
+            raise RuleFileError(
+                f"{spec.source_file}:1: rule id {spec.id} is already defined in {seen_ids[spec.id]}"
+            )
+        if spec.name in seen_names:
+            raise RuleFileError(
+                f"{spec.source_file}:1: rule name {spec.name} is already used by "
+                f"{seen_names[spec.name]}"
+            )
+        seen_ids[spec.id] = spec.source_file
+        seen_names[spec.name] = spec.source_file
+
+
+def select_rules(
+    specs: Sequence[RuleSpec],
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+) -> list[RuleSpec]:
+    """Apply --select / --ignore before anything runs: an ignored rule is never executed."""
+    chosen = [
+        spec
+        for spec in specs
+        if (not select or any(spec.matches_selector(s) for s in select))
+        or any(spec.matches_selector(s) for s in extend_select)
+    ]
+    return [spec for spec in chosen if not any(spec.matches_selector(s) for s in ignore)]
+
+
+def find_rule(specs: Sequence[RuleSpec], key: str) -> RuleSpec | None:
+    lowered = key.lower()
+    for spec in specs:
+        if spec.id.lower() == lowered or spec.name == lowered:
+            return spec
+    return None

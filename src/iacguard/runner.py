@@ -1,0 +1,89 @@
+"""One run, start to end: discover -> load -> model -> rules -> findings (-> suppressions).
+
+This module wires the stages together and owns nothing else; each stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iacguard.discover import Candidate, discover
+from iacguard.engine import EngineOptions, check_template
+from iacguard.findings import FileProblem, Report
+from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
+from iacguard.model.template import Template, build_template, looks_like_template
+from iacguard.rules.spec import RuleSpec
+
+_TEMPLATE_MARKERS = re.compile(
+    r"AWSTemplateFormatVersion|^\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
+)
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    paths: tuple[Path, ...]
+    rules: tuple[RuleSpec, ...]
+    excludes: tuple[str, ...] = ()
+    parameter_values: Mapping[str, Any] = field(default_factory=dict)
+    show_unknown: bool = False
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    root: Path | None = None
+
+
+def might_be_template(text: str) -> bool:
+    """Cheap text test so large non-CloudFormation files are skipped without parsing."""
+    return _TEMPLATE_MARKERS.search(text) is not None
+
+
+def load_template(candidate: Candidate, settings: CheckSettings) -> Template | FileProblem | None:
+    """A template, a problem to report, or None for a file that is not CloudFormation."""
+    try:
+        text = read_text(candidate.path, candidate.display)
+    except LoadError as error:
+        return FileProblem(candidate.display, error.message, error.line, error.column,
+                           candidate.requested)
+    if not might_be_template(text):
+        return None
+    try:
+        data, is_json = parse_text(text, candidate.display)
+    except LoadError as error:
+        # It reads like a template but does not parse: always worth failing the run for.
+        return FileProblem(candidate.display, error.message, error.line, error.column, True)
+    if not looks_like_template(data):
+        return None
+    document = LoadedDocument(candidate.path, text, data, is_json)
+    return build_template(document, candidate.display, settings.parameter_values)
+
+
+def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
+    report = Report()
+    loaded = load_template(candidate, settings)
+    if loaded is None:
+        report.files_skipped.append(candidate.display)
+        return report
+    if isinstance(loaded, FileProblem):
+        report.problems.append(loaded)
+        return report
+    report.files_checked.append(candidate.display)
+    options = EngineOptions(settings.show_unknown, settings.rule_options)
+    findings, evaluations = check_template(loaded, settings.rules, options)
+    report.findings.extend(findings)
+    report.evaluations.extend(evaluations)
+    return report
+
+
+def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = None) -> Report:
+    report = Report(rules_run=list(settings.rules))
+    if candidates is None:
+        found, problems = discover(settings.paths, settings.excludes, settings.root)
+        report.problems.extend(problems)
+    else:
+        found = list(candidates)
+    for candidate in found:
+        report.merge(check_candidate(candidate, settings))
+    report.sort()
+    return report
