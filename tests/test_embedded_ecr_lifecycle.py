@@ -112,9 +112,7 @@ def at(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def problem(
-    code: str, message: str, position: tuple[int, int], pointer: str
-) -> EmbeddedProblem:
+def problem(code: str, message: str, position: tuple[int, int], pointer: str) -> EmbeddedProblem:
     return EmbeddedProblem(code, message, position[0], position[1], pointer)
 
 
@@ -148,7 +146,9 @@ def test_valid_policies_have_no_problems(text: str) -> None:
 
 
 def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
-    resource = importlib.resources.files("iacguard") / "schemas" / "ecr-lifecycle-policy.schema.json"
+    resource = (
+        importlib.resources.files("iacguard") / "schemas" / "ecr-lifecycle-policy.schema.json"
+    )
     schema = json.loads(resource.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     assert schema["$id"] == "https://iacguard.dev/schemas/ecr-lifecycle-policy.schema.json"
@@ -366,7 +366,9 @@ def test_tag_lists_only_with_tagged(status: str) -> None:
 
 
 def test_tag_pattern_with_more_than_four_wildcards() -> None:
-    text = policy(TAGGED.replace('"tagPrefixList": ["release"]', '"tagPatternList": ["a*b*c*d*e*f"]'))
+    text = policy(
+        TAGGED.replace('"tagPrefixList": ["release"]', '"tagPatternList": ["a*b*c*d*e*f"]')
+    )
     assert only(text) == problem(
         "too-many-wildcards",
         "rules[0].selection.tagPatternList[0] is 'a*b*c*d*e*f'; "
@@ -377,7 +379,9 @@ def test_tag_pattern_with_more_than_four_wildcards() -> None:
 
 
 def test_four_wildcards_are_allowed() -> None:
-    text = policy(TAGGED.replace('"tagPrefixList": ["release"]', '"tagPatternList": ["*test*1*2*3"]'))
+    text = policy(
+        TAGGED.replace('"tagPrefixList": ["release"]', '"tagPatternList": ["*test*1*2*3"]')
+    )
     assert check_lifecycle_policy_text(text) == []
 
 
@@ -406,7 +410,7 @@ def test_since_image_pushed_needs_count_unit() -> None:
     text = policy(UNTAGGED.replace('"countUnit": "days", ', ""))
     assert only(text) == problem(
         "missing-count-unit",
-        'rules[0].selection counts days since an event but has no countUnit; '
+        "rules[0].selection counts days since an event but has no countUnit; "
         'add "countUnit": "days"',
         at(text, '{"tagStatus"'),
         "/rules/0/selection",
@@ -428,8 +432,16 @@ def test_count_unit_must_be_days() -> None:
     [
         ("0", "value-too-small", "rules[0].selection.countNumber is 0; expected at least 1"),
         ("-3", "value-too-small", "rules[0].selection.countNumber is -3; expected at least 1"),
-        ("2.5", "wrong-type", "rules[0].selection.countNumber is 2.5 (a number); expected an integer"),
-        ('"7"', "wrong-type", "rules[0].selection.countNumber is '7' (a string); expected an integer"),
+        (
+            "2.5",
+            "wrong-type",
+            "rules[0].selection.countNumber is 2.5 (a number); expected an integer",
+        ),
+        (
+            '"7"',
+            "wrong-type",
+            "rules[0].selection.countNumber is '7' (a string); expected an integer",
+        ),
     ],
 )
 def test_count_number_must_be_a_positive_integer(number: str, code: str, message: str) -> None:
@@ -486,7 +498,7 @@ def test_transition_needs_target_storage_class() -> None:
     )
     assert only(text) == problem(
         "missing-target-storage-class",
-        'rules[0].action transitions images but has no targetStorageClass; '
+        "rules[0].action transitions images but has no targetStorageClass; "
         'add "targetStorageClass": "archive"',
         at(text, '{"type"'),
         "/rules/0/action",
@@ -605,7 +617,9 @@ json_values = st.recursive(
 
 
 def _assert_well_formed(problems: list[EmbeddedProblem]) -> None:
-    assert problems == sorted(problems, key=lambda p: (p.line, p.column, p.code, p.pointer, p.message))
+    assert problems == sorted(
+        problems, key=lambda p: (p.line, p.column, p.code, p.pointer, p.message)
+    )
     for item in problems:
         assert item.line >= 1 and item.column >= 1
         assert item.code and item.message

@@ -148,7 +148,9 @@ def duplicate_key_problems(root: yaml.Node, document: str) -> Iterator[EmbeddedP
                     stack.append((value_node, pointer_join(pointer, name)))
 
 
-def _duplicates_in(node: yaml.MappingNode, pointer: str, document: str) -> Iterator[EmbeddedProblem]:
+def _duplicates_in(
+    node: yaml.MappingNode, pointer: str, document: str
+) -> Iterator[EmbeddedProblem]:
     first_seen: set[str] = set()
     for key_node, _ in mapping_pairs(node):
         name = key_text(key_node)

@@ -338,10 +338,14 @@ def _check_artifacts(node: yaml.Node, pointer: str) -> Iterator[EmbeddedProblem]
     yield from _expect_mapping(secondary[1], where, child)
     if isinstance(secondary[1], yaml.MappingNode):
         for name, _, value in _entries(secondary[1]):
-            yield from _check_secondary_artifact(value, f"{where}.{name}", pointer_join(child, name))
+            yield from _check_secondary_artifact(
+                value, f"{where}.{name}", pointer_join(child, name)
+            )
 
 
-def _check_secondary_artifact(node: yaml.Node, where: str, pointer: str) -> Iterator[EmbeddedProblem]:
+def _check_secondary_artifact(
+    node: yaml.Node, where: str, pointer: str
+) -> Iterator[EmbeddedProblem]:
     yield from _expect_mapping(node, where, pointer)
     if isinstance(node, yaml.MappingNode):
         yield from _unknown_keys(node, SECONDARY_ARTIFACT_KEYS, where, pointer)

@@ -15,7 +15,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
+
+# Stubs come from types-jsonschema when installed; without them the names are Any.
+from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
+    Draft202012Validator,
+    ValidationError,
+)
 
 from iacguard.embedded import (
     EmbeddedProblem,
@@ -366,7 +371,9 @@ def _duplicate_priorities(
             f"rules[{index}].rulePriority is {priority}, the same as rules[{first[priority]}]; "
             "each rule needs a unique rulePriority"
         )
-        yield _problem("duplicate-priority", message, locator.position(path), pointer_from_path(path))
+        yield _problem(
+            "duplicate-priority", message, locator.position(path), pointer_from_path(path)
+        )
 
 
 def _single_rule_per_status(
@@ -400,8 +407,10 @@ def _any_rule_not_last(
         other_index, other_priority = max(later, key=lambda item: item[1])
         path: list[PathToken] = ["rules", index, "rulePriority"]
         message = (
-            f"rules[{index}] has tagStatus 'any' and rulePriority {priority}, but rules[{other_index}] "
-            f"has the higher rulePriority {other_priority}; ECR evaluates the 'any' rule last, "
-            "so it needs the highest rulePriority"
+            f"rules[{index}] has tagStatus 'any' and rulePriority {priority}, "
+            f"but rules[{other_index}] has the higher rulePriority {other_priority}; "
+            "ECR evaluates the 'any' rule last, so it needs the highest rulePriority"
         )
-        yield _problem("any-rule-not-last", message, locator.position(path), pointer_from_path(path))
+        yield _problem(
+            "any-rule-not-last", message, locator.position(path), pointer_from_path(path)
+        )

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from iacguard.rules.api import CheckFunction
+from collections.abc import Mapping
 
-CHECKS: dict[str, CheckFunction] = {}
+from iacguard.rules.api import CheckFunction
+from iacguard.rules.checks import alarms, data_protection, ecr, pipeline, retention, rollback
+
+CHECKS: Mapping[str, CheckFunction] = {
+    **rollback.CHECKS,
+    **alarms.CHECKS,
+    **ecr.CHECKS,
+    **retention.CHECKS,
+    **pipeline.CHECKS,
+    **data_protection.CHECKS,
+}
