@@ -472,6 +472,18 @@ def test_recursive_alias_is_handled() -> None:
     ]
 
 
+def test_unpaired_surrogate_is_a_yaml_error(yaml_loader: None) -> None:
+    text = with_phases('  build:\n    commands: ["echo \ud800"]\n')
+    [found] = check_buildspec_text(text)
+    assert (found.code, found.line, found.column, found.pointer) == ("invalid-yaml", 4, 22, "")
+    assert found.message.startswith("the buildspec is not valid YAML: ")
+
+
+def test_deep_nesting_is_a_problem_not_a_crash(yaml_loader: None) -> None:
+    [found] = check_buildspec_text("[" * 50_000 + "]" * 50_000)
+    assert (found.code, found.pointer) == ("invalid-yaml", "")
+
+
 def _assert_well_formed(problems: list[EmbeddedProblem]) -> None:
     assert problems == sorted(
         problems, key=lambda p: (p.line, p.column, p.code, p.pointer, p.message)

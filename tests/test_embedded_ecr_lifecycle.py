@@ -652,16 +652,35 @@ def test_damaged_policies_never_raise(data: st.DataObject) -> None:
 def test_deep_nesting_is_a_problem_not_a_crash() -> None:
     problems = check_lifecycle_policy_text('{"rules": ' + "[" * 50_000 + "]" * 50_000 + "}")
     assert problems == [
-        problem(
-            "invalid-json",
-            "the lifecycle policy could not be read as JSON: RecursionError",
-            (1, 1),
-            "",
-        ),
+        problem("invalid-json", "the lifecycle policy is nested too deeply to read", (1, 1), ""),
         problem(
             "text-too-long",
             "the lifecycle policy is 100,011 characters long; ECR accepts at most 30,720",
             (1, 1),
             "",
         ),
+    ]
+
+
+def test_deeply_nested_values_are_described_not_serialised() -> None:
+    deep = "[" * 800 + "]" * 800
+    text = policy(TAGGED.replace('"tagged"', deep))
+    [found] = check_lifecycle_policy_text(text)
+    assert (found.code, found.message, found.pointer) == (
+        "invalid-value",
+        "rules[0].selection.tagStatus is a list; expected one of tagged, untagged, any",
+        "/rules/0/selection/tagStatus",
+    )
+
+
+def test_integer_longer_than_python_reads_is_a_problem() -> None:
+    text = policy(TAGGED.replace('"rulePriority": 1', '"rulePriority": 1' + "0" * 5000))
+    assert check_lifecycle_policy_text(text) == [
+        problem(
+            "invalid-json",
+            "the lifecycle policy could not be read as JSON: Exceeds the limit (4300 digits) "
+            "for integer string conversion: value has 5001 digits",
+            (1, 1),
+            "",
+        )
     ]

@@ -37,7 +37,7 @@ _SEQ_TAG = _YAML_TAG_PREFIX + "seq"
 _MERGE_TAG = _YAML_TAG_PREFIX + "merge"
 _SAFE_SCALAR_TAGS = frozenset(
     _YAML_TAG_PREFIX + name
-    for name in ("null", "bool", "int", "float", "binary", "timestamp", "str", "value")
+    for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
 )
 _UNPREFIXED_TAGS = frozenset({"Ref", "Condition"})
 

@@ -92,6 +92,14 @@ def mapping_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
     return pairs
 
 
+def named_pairs(node: yaml.MappingNode) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    """(name, key node, value node) for plain keys; merge (<<) and complex keys are skipped."""
+    for key_node, value_node in mapping_pairs(node):
+        name = key_text(key_node)
+        if name is not None and key_node.tag != _MERGE_TAG:
+            yield name, key_node, value_node
+
+
 def mapping_get(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
     """The last (key, value) pair named `key`: YAML and JSON loaders both keep the last one."""
     found = None
@@ -131,50 +139,46 @@ def duplicate_key_problems(root: yaml.Node, document: str) -> Iterator[EmbeddedP
     walk is iterative to survive deeply nested input.
     """
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    stack: list[tuple[yaml.Node, tuple[PathToken, ...]]] = [(root, ())]
     while stack:
-        node, pointer = stack.pop()
+        node, path = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             items: list[yaml.Node] = node.value
-            stack.extend((item, pointer_join(pointer, i)) for i, item in enumerate(items))
+            stack.extend((item, (*path, i)) for i, item in enumerate(items))
         elif isinstance(node, yaml.MappingNode):
-            yield from _duplicates_in(node, pointer, document)
+            yield from _duplicates_in(node, path, document)
             for key_node, value_node in mapping_pairs(node):
                 name = key_text(key_node)
                 if name is not None:
-                    stack.append((value_node, pointer_join(pointer, name)))
+                    stack.append((value_node, (*path, name)))
 
 
 def _duplicates_in(
-    node: yaml.MappingNode, pointer: str, document: str
+    node: yaml.MappingNode, path: tuple[PathToken, ...], document: str
 ) -> Iterator[EmbeddedProblem]:
     first_seen: set[str] = set()
-    for key_node, _ in mapping_pairs(node):
-        name = key_text(key_node)
-        if name is None or key_node.tag == _MERGE_TAG:
-            continue
+    for name, key_node, _ in named_pairs(node):
         if name in first_seen:
             line, column = mark_position(key_node)
-            where = display_path(pointer) or document
+            where = display_path(path) or document
             yield EmbeddedProblem(
                 "duplicate-key",
                 f"{where} repeats key '{name}'; only the last value is used",
                 line,
                 column,
-                pointer_join(pointer, name),
+                pointer_from_path((*path, name)),
             )
         first_seen.add(name)
 
 
-def display_path(pointer: str) -> str:
-    """Render '/rules/0/selection' as 'rules[0].selection' for messages."""
+def display_path(path: Iterable[PathToken]) -> str:
+    """Render ['rules', 0, 'selection'] as 'rules[0].selection' for messages."""
     text = ""
-    for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if token.isdigit():
+    for token in path:
+        if isinstance(token, int):
             text += f"[{token}]"
         else:
             text += f".{token}" if text else token

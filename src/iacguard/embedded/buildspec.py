@@ -22,6 +22,8 @@ from iacguard.embedded import (
     mapping_get,
     mapping_pairs,
     mark_position,
+    named_pairs,
+    offset_position,
     pointer_join,
     sort_problems,
     yaml_error_position,
@@ -83,7 +85,6 @@ ON_FAILURE = ("ABORT", "CONTINUE")
 
 _DOCUMENT = "the buildspec"
 _NULL_TAG = "tag:yaml.org,2002:null"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _INLINE_HINT = re.compile(r"""(?:^|[\s{,"'])version["']?\s*:""")
 
 
@@ -99,9 +100,14 @@ def check_buildspec_text(text: str) -> list[EmbeddedProblem]:
     except yaml.YAMLError as error:
         message = f"{_DOCUMENT} is not valid YAML: {yaml_error_reason(error)}"
         return [_at(yaml_error_position(error, text), "invalid-yaml", message, "")]
-    except (ValueError, RecursionError) as error:
-        # Unencodable surrogates or nesting deeper than the interpreter stack.
-        message = f"{_DOCUMENT} could not be read as YAML: {type(error).__name__}"
+    except RecursionError:
+        return [_at((1, 1), "invalid-yaml", f"{_DOCUMENT} is nested too deeply to read", "")]
+    except UnicodeEncodeError as error:
+        # libyaml reads UTF-8, which cannot hold an unpaired surrogate.
+        message = f"{_DOCUMENT} is not valid YAML: it contains an unpaired surrogate character"
+        return [_at(offset_position(text, error.start), "invalid-yaml", message, "")]
+    except ValueError as error:
+        message = f"{_DOCUMENT} could not be read as YAML: {error}"
         return [_at((1, 1), "invalid-yaml", message, "")]
     if root is None or _is_null(root):
         return [_at((1, 1), "empty-document", f"{_DOCUMENT} is empty", "")]
@@ -146,18 +152,10 @@ def _clip(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _entries(node: yaml.MappingNode) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
-    """(name, key node, value node) for plain keys; merge keys and complex keys are skipped."""
-    for key_node, value_node in mapping_pairs(node):
-        name = key_text(key_node)
-        if name is not None and key_node.tag != _MERGE_TAG:
-            yield name, key_node, value_node
-
-
 def _unknown_keys(
     node: yaml.MappingNode, allowed: Sequence[str], where: str, pointer: str
 ) -> Iterator[EmbeddedProblem]:
-    for name, key_node, _ in _entries(node):
+    for name, key_node, _ in named_pairs(node):
         if name in allowed or "${" in name:
             continue
         message = f"{where} has unknown key '{name}'{did_you_mean(name, allowed)}"
@@ -187,7 +185,7 @@ def _check_root(root: yaml.MappingNode) -> Iterator[EmbeddedProblem]:
         if key_text(key_node) is None:
             message = f"{_DOCUMENT} has a complex key; sections are named by plain strings"
             yield _problem("unknown-section", message, key_node, "")
-    for name, key_node, value_node in _entries(root):
+    for name, key_node, value_node in named_pairs(root):
         pointer = pointer_join("", name)
         if name not in SECTIONS:
             if "${" not in name:
@@ -218,7 +216,7 @@ def _check_env(node: yaml.Node, pointer: str) -> Iterator[EmbeddedProblem]:
     if not isinstance(node, yaml.MappingNode):
         return
     yield from _unknown_keys(node, ENV_KEYS, "env", pointer)
-    for name, _, value in _entries(node):
+    for name, _, value in named_pairs(node):
         where, child = f"env.{name}", pointer_join(pointer, name)
         if name in ("variables", "parameter-store", "secrets-manager"):
             yield from _expect_mapping(value, where, child)
@@ -230,7 +228,7 @@ def _check_phases(node: yaml.Node, pointer: str) -> Iterator[EmbeddedProblem]:
     yield from _expect_mapping(node, "phases", pointer)
     if not isinstance(node, yaml.MappingNode):
         return
-    for name, key_node, value in _entries(node):
+    for name, key_node, value in named_pairs(node):
         child = pointer_join(pointer, name)
         if name in PHASES:
             yield from _check_phase(name, value, child)
@@ -244,7 +242,7 @@ def _check_phase(phase: str, node: yaml.Node, pointer: str) -> Iterator[Embedded
     yield from _expect_mapping(node, where, pointer)
     if not isinstance(node, yaml.MappingNode):
         return
-    for name, key_node, value in _entries(node):
+    for name, key_node, value in named_pairs(node):
         child = pointer_join(pointer, name)
         if name == "runtime-versions" and phase != "install":
             message = f"{where}.runtime-versions is only allowed in the install phase"
@@ -289,7 +287,7 @@ def _check_reports(node: yaml.Node, pointer: str) -> Iterator[EmbeddedProblem]:
     yield from _expect_mapping(node, "reports", pointer)
     if not isinstance(node, yaml.MappingNode):
         return
-    for name, key_node, value in _entries(node):
+    for name, key_node, value in named_pairs(node):
         yield from _check_report_group(name, key_node, value, pointer_join(pointer, name))
 
 
@@ -307,7 +305,7 @@ def _check_report_group(
     if mapping_get(node, "files") is None:
         message = f"{where} has no files; a report group needs a files list"
         yield _problem("missing-key", message, key_node, pointer)
-    for key, _, value in _entries(node):
+    for key, _, value in named_pairs(node):
         child = pointer_join(pointer, key)
         if key == "files":
             yield from _expect_list(value, f"{where}.files", child)
@@ -337,7 +335,7 @@ def _check_artifacts(node: yaml.Node, pointer: str) -> Iterator[EmbeddedProblem]
     where, child = "artifacts.secondary-artifacts", pointer_join(pointer, "secondary-artifacts")
     yield from _expect_mapping(secondary[1], where, child)
     if isinstance(secondary[1], yaml.MappingNode):
-        for name, _, value in _entries(secondary[1]):
+        for name, _, value in named_pairs(secondary[1]):
             yield from _check_secondary_artifact(
                 value, f"{where}.{name}", pointer_join(child, name)
             )

@@ -106,10 +106,14 @@ def _parse_json(text: str) -> Any:
         offset = max(text.find(error.name), 0)
         message = f"{_DOCUMENT} is not valid JSON: {error.name} is not a JSON number"
         return _problem("invalid-json", message, offset_position(text, offset), "")
-    except (ValueError, RecursionError) as error:
-        # int() digit limits and nesting deeper than the interpreter stack end up here.
-        message = f"{_DOCUMENT} could not be read as JSON: {type(error).__name__}"
-        return _problem("invalid-json", message, (1, 1), "")
+    except RecursionError:
+        return _problem("invalid-json", f"{_DOCUMENT} is nested too deeply to read", (1, 1), "")
+    except ValueError as error:
+        # Python's limit on digits in an integer literal is the known case.
+        reason = str(error).split(";")[0]
+        return _problem(
+            "invalid-json", f"{_DOCUMENT} could not be read as JSON: {reason}", (1, 1), ""
+        )
 
 
 # Characters that YAML would reject or count as line breaks, where JSON does not. Each is
@@ -225,7 +229,8 @@ def _base_problems(error: ValidationError, locator: _Locator) -> Iterator[Embedd
 def _unknown_key_problems(
     error: ValidationError, path: list[PathToken], locator: _Locator
 ) -> Iterator[EmbeddedProblem]:
-    known = list(error.schema.get("properties", {}))
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known = list(schema.get("properties", {}))
     instance = error.instance if isinstance(error.instance, dict) else {}
     for key in instance:
         if key in known:
@@ -240,7 +245,8 @@ def _missing_key_problems(
     error: ValidationError, path: list[PathToken], locator: _Locator
 ) -> Iterator[EmbeddedProblem]:
     instance = error.instance if isinstance(error.instance, dict) else {}
-    for key in error.validator_value:
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    for key in required:
         if key not in instance:
             message = f"{_where(path)} is missing required key '{key}'"
             yield _problem("missing-key", message, locator.position(path), pointer_from_path(path))
@@ -283,11 +289,16 @@ def _choices(values: object) -> str:
 
 
 def _where(path: Sequence[PathToken]) -> str:
-    return display_path(pointer_from_path(path)) or _DOCUMENT
+    return display_path(path) or _DOCUMENT
 
 
 def _show(value: object) -> str:
-    text = f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        # Never serialise containers: they can be long, or nested deep enough to overflow.
+        return "a list"
+    text = f"'{value}'" if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -298,11 +309,7 @@ def _describe(value: object) -> str:
         return json.dumps(value)
     if isinstance(value, (int, float)):
         return f"{_show(value)} (a number)"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
+    return _show(value)
 
 
 # --- checks across rules -----------------------------------------------------------------
