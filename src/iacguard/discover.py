@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from iacguard.cdk_assembly import (
+    StackTemplate,
+    assembly_owned_files,
+    find_cloud_assembly,
+    is_cloud_assembly,
+    read_cloud_assembly,
+)
 from iacguard.findings import FileProblem
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
@@ -27,6 +34,7 @@ class Candidate:
     path: Path
     display: str
     requested: bool  # named on the command line (not found by walking a folder)
+    stack: StackTemplate | None = None  # set for templates read through a CDK cloud assembly
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -54,13 +62,23 @@ def discover(
     base = root or Path.cwd()
     found: dict[str, Candidate] = {}
     problems: list[FileProblem] = []
+    owned: set[Path] = set()
     for path in paths:
         shown = display_path(path, base)
         if path.is_dir():
-            for file_path in _walk(path):
-                display = display_path(file_path, base)
-                if not is_excluded(display, excludes):
-                    found.setdefault(display, Candidate(file_path, display, requested=False))
+            assembly_root = find_cloud_assembly(path)
+            walk_roots = [path]
+            if assembly_root is not None and not _inside(path, assembly_root):
+                walk_roots.append(assembly_root)  # a cdk.json project whose output lies elsewhere
+            for walk_root in walk_roots:
+                for file_path in _walk(walk_root, on_assembly=lambda d: _add_assembly(
+                    d, base, excludes, found, problems, owned
+                )):
+                    if file_path.resolve() in owned:
+                        continue
+                    display = display_path(file_path, base)
+                    if not is_excluded(display, excludes):
+                        found.setdefault(display, Candidate(file_path, display, requested=False))
         elif path.is_file():
             if not is_excluded(shown, excludes):
                 found[shown] = Candidate(path, shown, requested=True)
@@ -71,7 +89,36 @@ def discover(
     return [found[key] for key in sorted(found)], problems
 
 
-def _walk(top: Path) -> Iterator[Path]:
+def _inside(folder: Path, child: Path) -> bool:
+    try:
+        child.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _add_assembly(
+    folder: Path,
+    base: Path,
+    excludes: Sequence[str],
+    found: dict[str, Candidate],
+    problems: list[FileProblem],
+    owned: set[Path],
+) -> None:
+    """Read a CDK cloud assembly through its manifest; its files are not walked again."""
+    assembly = read_cloud_assembly(folder)
+    owned.update(p.resolve() for p in assembly_owned_files(assembly))
+    problems.extend(
+        FileProblem(display_path(folder, base), message, requested=True)
+        for message in assembly.problems
+    )
+    for stack in assembly.stacks:
+        display = display_path(stack.template_path, base)
+        if not is_excluded(display, excludes):
+            found[display] = Candidate(stack.template_path, display, requested=False, stack=stack)
+
+
+def _walk(top: Path, on_assembly: Callable[[Path], None] | None = None) -> Iterator[Path]:
     visited: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
@@ -84,6 +131,9 @@ def _walk(top: Path) -> Iterator[Path]:
         if identity in visited:
             continue
         visited.add(identity)
+        if on_assembly is not None and is_cloud_assembly(directory):
+            on_assembly(directory)
+            continue
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:

@@ -82,6 +82,8 @@ def check_template(
     findings: list[Finding] = []
     evaluations: list[Evaluation] = []
     for resource in template.resources.values():
+        if resource.is_cdk_internal:
+            continue
         for rule in by_type.get(resource.type, ()):
             rule_options = {**rule.options, **((settings.rule_options or {}).get(rule.id, {}))}
             context = CheckContext(template, resource, resolver, rule_options, workspace)
@@ -128,6 +130,22 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
                 {"error": f"{type(exc).__name__}: {exc}"},
             )
         ]
+
+
+def _creation_site(template: Template, resource: Resource) -> tuple[dict[str, Any], ...]:
+    """Where the CDK app created this construct, when the assembly recorded it."""
+    frames = template.source_frames.get(resource.logical_id, ())
+    if not frames:
+        return ()
+    frame = frames[0]
+    return (
+        {
+            "file": str(frame.file),
+            "line": int(frame.line),
+            "column": int(frame.column),
+            "message": "construct created here",
+        },
+    )
 
 
 def _finding(
@@ -179,6 +197,7 @@ def _finding(
         detail = reason.reason if isinstance(reason, Unknown) else "a value known only at deploy time"
         message = f"cannot tell statically ({detail}): {message}"
     return Finding(
+        related=_creation_site(template, resource),
         rule_id=rule.id,
         rule_name=rule.name,
         severity=severity,

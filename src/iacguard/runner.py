@@ -56,7 +56,11 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
     if not looks_like_template(data):
         return None
     document = LoadedDocument(candidate.path, text, data, is_json)
-    return build_template(document, candidate.display, settings.parameter_values)
+    template = build_template(document, candidate.display, settings.parameter_values)
+    if candidate.stack is not None:
+        template.stack_name = candidate.stack.display_name
+        template.source_frames = candidate.stack.creation_frames
+    return template
 
 
 def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:

@@ -73,6 +73,11 @@ def render_lines(
             where.append(f"resource {finding.logical_id} ({finding.resource_type})")
         if where:
             out.append(("    " + "  ".join(where), "dim"))
+        for related in finding.related:
+            out.append((
+                f"    {related['message']}: {related['file']}:{related['line']}:{related['column']}",
+                "dim",
+            ))
         source = _source_line(sources, finding)
         if source:
             number = str(finding.start_line)

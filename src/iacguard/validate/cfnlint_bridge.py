@@ -1,0 +1,217 @@
+"""Template validation by cfn-lint, run in-process; its matches become ordinary iacguard findings.
+
+This is the only module that imports ``cfnlint``, and it does so inside functions: a run with
+``--no-validate`` never pays cfn-lint's import cost (about a second). cfn-lint parses the text
+again with its own decoder because its rules locate problems through line marks attached to
+every decoded node; our loader keeps spans beside the data instead, so handing cfn-lint our
+data would place every match at 1:1. The second parse costs about 1 ms per template against
+30-60 ms of cfn-lint rules, so it is not worth rebuilding cfn-lint's node types ourselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from iacguard.errors import IacguardError
+from iacguard.findings import Finding, Severity
+from iacguard.model.template import Template
+
+LOG = logging.getLogger(__name__)
+
+SOURCE = "cfn-lint"
+RULE_ID_PREFIX = "cfn-lint/"
+CRASH_RULE_ID = "IG0006"
+CRASH_RULE_NAME = "validation-crashed"
+DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1",)
+
+_SEVERITIES = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "informational": Severity.NOTE,
+}
+_SEVERITY_BY_LETTER = {"E": Severity.ERROR, "W": Severity.WARNING, "I": Severity.NOTE}
+_NOT_A_NAME_CHARACTER = re.compile(r"[^a-z0-9]+")
+
+
+def check_regions(regions: Sequence[str]) -> None:
+    """Refuse regions cfn-lint does not know before any template runs (a usage error, exit 2)."""
+    from cfnlint.helpers import REGIONS
+
+    unknown = sorted(set(regions) - set(REGIONS))
+    if unknown:
+        raise IacguardError(
+            f"unknown AWS region(s) for --region: {', '.join(unknown)}; "
+            f"known regions are {', '.join(sorted(REGIONS))}"
+        )
+
+
+def validate_template(
+    template: Template,
+    regions: Sequence[str] = DEFAULT_REGIONS,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> list[Finding]:
+    """cfn-lint's findings for one template; a cfn-lint crash becomes one IG0006 finding."""
+    if not validation_selected(select, ignore):
+        return []
+    try:
+        matches = lint_text(template.document.text, tuple(regions))
+    except Exception as error:  # cfn-lint failing on one template must not end the run
+        LOG.debug("cfn-lint crashed on %s", template.display_path, exc_info=True)
+        return [crash_finding(template, error)]
+    findings = [match_to_finding(match, template) for match in matches]
+    return [f for f in findings if finding_selected(f, select, ignore)]
+
+
+def lint_text(text: str, regions: tuple[str, ...]) -> list[Any]:
+    """Run cfn-lint over template text the same way its command line runs over a file."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode import decode_str
+    from cfnlint.runner import run_template_by_data
+
+    rules = _rule_collection()
+    _refuse_schema_download()
+    # cfn-lint reads files in text mode, which turns CRLF and lone CR into LF; do the same
+    # so both see identical text.
+    template, parse_errors = decode_str(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if parse_errors:
+        # Our loader already accepted this text, so these are disagreements worth showing
+        # (for instance cfn-lint's own alias-expansion limit), not a repeat of a load error.
+        return list(parse_errors)
+    if template is None:
+        return []
+    # A fresh config per template: cfn-lint stores the template's own Metadata/cfn-lint
+    # settings on it while running.
+    config = ConfigMixIn(regions=list(regions))
+    return list(run_template_by_data(template, config, rules))
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_collection() -> Any:
+    """cfn-lint's rules, loaded once per process: importing ~300 rule modules takes ~0.5 s."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.rules import Rules
+
+    config = ConfigMixIn()
+    rules = Rules()
+    for location in config.append_rules:
+        if Path(location).expanduser().is_dir():
+            rules.update(Rules.create_from_directory(location))
+        else:
+            rules.update(Rules.create_from_module(location))
+    rules.update(Rules.create_from_custom_rules_file(config.custom_rules))
+    return rules
+
+
+def _refuse_schema_download() -> None:
+    """cfn-lint fetches resource schemas from GitHub when it finds none on disk; never let it."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    providers = getattr(PROVIDER_SCHEMA_MANAGER, "_providers_dir", None)
+    if isinstance(providers, Path) and not (providers / "us-east-1.json").is_file():
+        raise RuntimeError(
+            f"cfn-lint's resource schemas are missing from {providers}; iacguard does not "
+            "download them (reinstall cfn-lint, or run 'cfn-lint --update-specs' yourself)"
+        )
+
+
+def validation_selected(select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Whether --select/--ignore leave any cfn-lint rule to run at all."""
+    if any(_is_cfn_lint_wide(s) for s in ignore):
+        return False
+    return not select or any(
+        s.startswith(RULE_ID_PREFIX) or RULE_ID_PREFIX.startswith(s) for s in select
+    )
+
+
+def _is_cfn_lint_wide(selector: str) -> bool:
+    return selector in (SOURCE, RULE_ID_PREFIX)
+
+
+def finding_selected(finding: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """The same selector rules as ours: a full id, an id prefix, or a rule name."""
+
+    def matches(selector: str) -> bool:
+        return finding.rule_id.startswith(selector) or finding.rule_name == selector
+
+    if select and not any(matches(s) for s in select):
+        return False
+    return not any(matches(s) for s in ignore)
+
+
+def match_to_finding(match: Any, template: Template) -> Finding:
+    rule = match.rule
+    path = tuple(getattr(match, "path", None) or ())
+    logical_id, property_path = _split_path(path)
+    resource = template.resources.get(logical_id) if logical_id else None
+    return Finding(
+        rule_id=RULE_ID_PREFIX + str(rule.id),
+        rule_name=kebab_case(str(rule.shortdesc)) or str(rule.id).lower(),
+        severity=_severity(rule),
+        message=str(match.message),
+        fix=str(rule.description),
+        file=template.display_path,
+        start_line=int(match.linenumber),
+        start_column=int(match.columnnumber),
+        end_line=int(match.linenumberend),
+        end_column=int(match.columnnumberend),
+        logical_id=logical_id,
+        resource_type=resource.type if resource is not None else "",
+        property_path=property_path,
+        construct_path=resource.cdk_path if resource is not None else "",
+        stack=template.stack_name,
+        source=SOURCE,
+        help_uri=str(getattr(rule, "source_url", "") or ""),
+    )
+
+
+def _split_path(path: Sequence[Any]) -> tuple[str, str]:
+    """(logical id, dotted path inside the resource) for a cfn-lint match path.
+
+    List indexes are left out, as in our own findings, so a finding keeps its fingerprint
+    when items are reordered.
+    """
+    if len(path) >= 2 and path[0] == "Resources" and isinstance(path[1], str):
+        return path[1], _dotted(path[2:])
+    return "", _dotted(path)
+
+
+def _dotted(parts: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in parts if not isinstance(p, int))
+
+
+def _severity(rule: Any) -> Severity:
+    named = _SEVERITIES.get(str(getattr(rule, "severity", "")).lower())
+    if named is not None:
+        return named
+    return _SEVERITY_BY_LETTER.get(str(rule.id)[:1].upper(), Severity.ERROR)
+
+
+def kebab_case(text: str) -> str:
+    """'Resource properties are invalid' -> 'resource-properties-are-invalid'."""
+    return _NOT_A_NAME_CHARACTER.sub("-", text.lower()).strip("-")
+
+
+def crash_finding(template: Template, error: BaseException) -> Finding:
+    return Finding(
+        rule_id=CRASH_RULE_ID,
+        rule_name=CRASH_RULE_NAME,
+        severity=Severity.ERROR,
+        message=(
+            f"cfn-lint crashed while validating this template ({type(error).__name__}: "
+            f"{error}); it was not validated"
+        ),
+        fix="Rerun with --debug for the traceback and report it; --no-validate skips validation.",
+        file=template.display_path,
+        start_line=1,
+        start_column=1,
+        end_line=1,
+        end_column=1,
+        stack=template.stack_name,
+        source=SOURCE,
+    )
