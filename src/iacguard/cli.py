@@ -8,15 +8,21 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from iacguard import __version__
 from iacguard.errors import ExitCode, IacguardError
 
-FORMATS = ("console", "json")
+if TYPE_CHECKING:
+    from iacguard.reporters.outputs import OutputPlan
+
+#: Report formats; kept in step with iacguard.reporters.outputs.FORMATS (a test checks it), so
+#: the CLI can declare its options without importing every reporter.
+FORMATS = ("console", "json", "sarif", "junit", "github")
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -34,8 +40,10 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="console",
               show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH",
+              help="Write a report file (atomically; repeatable). FORMAT:PATH adds that format "
+              "(e.g. sarif:reports/iacguard.sarif) while the --format report still goes to "
+              "standard output; a plain PATH takes the --format report instead.")
 @click.option("--select", multiple=True, help="Only run these rules (ids, prefixes, names, tags).")
 @click.option("--ignore", multiple=True, help="Never run these rules (ids, prefixes, names, tags).")
 @click.option("--fail-on", type=click.Choice(("error", "warning", "note", "never")),
@@ -50,13 +58,18 @@ def cli() -> None:
               help='Parameter values file: {"Parameters": {...}} (CodePipeline format).')
 @click.option("--show-unknown", is_flag=True,
               help="Also report checks that cannot be decided statically (as notes).")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="Also validate each template with cfn-lint (schemas, references, functions).")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="AWS region to validate against (repeatable; default us-east-1).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, one line each.")
-@click.option("--statistics", is_flag=True, help="Print counts per rule after the findings.")
+@click.option("--statistics", is_flag=True,
+              help="Print counts per rule and severity instead of each finding.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
-    output: Path | None,
+    outputs: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_on: str,
@@ -65,6 +78,8 @@ def check(
     parameter_flags: tuple[str, ...],
     parameters_file: Path | None,
     show_unknown: bool,
+    validate: bool,
+    regions: tuple[str, ...],
     quiet: bool,
     statistics: bool,
     debug: bool,
@@ -90,51 +105,31 @@ def check(
         excludes=_split(exclude),
         parameter_values=parameter_values,
         show_unknown=show_unknown,
+        validate=validate,
+        regions=_split(regions) or ("us-east-1",),
+        select=_split(select),
+        ignore=_split(ignore),
     )
+    from iacguard.reporters.outputs import plan_outputs
+
+    plan = plan_outputs(output_format, outputs)  # before the run: a bad --output fails fast
     report = run_check(settings)
     code = exit_code(report, fail_on)
-    text = _render(report, output_format, code, quiet, statistics, output is None)
-    _emit(text, output)
+    _deliver(report, code, plan, quiet, statistics)
     sys.exit(int(code))
 
 
-def _render(
-    report: Any, output_format: str, code: int, quiet: bool, statistics: bool, to_terminal: bool
-) -> str:
-    if output_format == "json":
-        from iacguard.reporters.json_report import render_json
+def _deliver(report: Any, code: int, plan: OutputPlan, quiet: bool, statistics: bool) -> None:
+    from iacguard.reporters.console import ConsoleOptions, use_color
+    from iacguard.reporters.outputs import print_report, write_outputs
 
-        return render_json(report, code)
-    import io
+    from iacguard.ci_env import is_ci
 
-    from iacguard.reporters.console import ConsoleOptions, use_color, write_console
-
-    color = to_terminal and use_color(sys.stdout)
-    buffer: IO[str] = sys.stdout if color else io.StringIO()
-    sources = {}
-    for finding in report.findings:
-        if finding.file not in sources:
-            sources[finding.file] = _read_lines(finding.file)
-    write_console(report, sources, buffer, ConsoleOptions(quiet=quiet, statistics=statistics,
-                                                          color=color))
-    return "" if color else buffer.getvalue()  # type: ignore[attr-defined]
-
-
-def _read_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from iacguard.atomic import write_atomic
-
-    write_atomic(output, text)
+    options = ConsoleOptions(quiet=quiet, statistics=statistics, ci_mode=is_ci(), exit_code=code)
+    if plan.stdout_format is not None:
+        color = plan.stdout_format == "console" and use_color(sys.stdout)
+        print_report(plan.stdout_format, report, code, sys.stdout, replace(options, color=color))
+    write_outputs(plan.files, report, code, options)
 
 
 @cli.command("rules")

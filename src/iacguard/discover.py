@@ -14,7 +14,6 @@ from pathlib import Path
 
 from iacguard.cdk_assembly import (
     StackTemplate,
-    assembly_owned_files,
     find_cloud_assembly,
     is_cloud_assembly,
     read_cloud_assembly,
@@ -62,7 +61,6 @@ def discover(
     base = root or Path.cwd()
     found: dict[str, Candidate] = {}
     problems: list[FileProblem] = []
-    owned: set[Path] = set()
     for path in paths:
         shown = display_path(path, base)
         if path.is_dir():
@@ -72,10 +70,8 @@ def discover(
                 walk_roots.append(assembly_root)  # a cdk.json project whose output lies elsewhere
             for walk_root in walk_roots:
                 for file_path in _walk(walk_root, on_assembly=lambda d: _add_assembly(
-                    d, base, excludes, found, problems, owned
+                    d, base, excludes, found, problems
                 )):
-                    if file_path.resolve() in owned:
-                        continue
                     display = display_path(file_path, base)
                     if not is_excluded(display, excludes):
                         found.setdefault(display, Candidate(file_path, display, requested=False))
@@ -103,11 +99,9 @@ def _add_assembly(
     excludes: Sequence[str],
     found: dict[str, Candidate],
     problems: list[FileProblem],
-    owned: set[Path],
 ) -> None:
-    """Read a CDK cloud assembly through its manifest; its files are not walked again."""
+    """Read a CDK cloud assembly through its manifest; the walk does not enter its folder."""
     assembly = read_cloud_assembly(folder)
-    owned.update(p.resolve() for p in assembly_owned_files(assembly))
     problems.extend(
         FileProblem(display_path(folder, base), message, requested=True)
         for message in assembly.problems
@@ -141,11 +135,12 @@ def _walk(top: Path, on_assembly: Callable[[Path], None] | None = None) -> Itera
         subdirectories = []
         for entry in entries:
             try:
-                if entry.is_dir():
-                    if entry.name not in SKIPPED_DIRECTORIES:
-                        subdirectories.append(Path(entry.path))
-                elif Path(entry.name).suffix.lower() in TEMPLATE_SUFFIXES:
-                    yield Path(entry.path)
+                is_directory = entry.is_dir()
             except OSError:
-                continue
+                is_directory = False  # a symlink loop: reading it later reports the problem
+            if is_directory:
+                if entry.name not in SKIPPED_DIRECTORIES:
+                    subdirectories.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in TEMPLATE_SUFFIXES:
+                yield Path(entry.path)
         stack.extend(reversed(subdirectories))

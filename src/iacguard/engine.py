@@ -159,7 +159,7 @@ def _finding(
     if rule.location and verdict.outcome is Outcome.FAIL:
         path = tuple(rule.location.split("."))
     full_path = (*resource.path, *path)
-    span = span_of(template.document.data, full_path)
+    span = verdict.span or span_of(template.document.data, full_path)
     values: dict[str, Any] = {
         "logical_id": resource.logical_id,
         "type": resource.type,

@@ -17,6 +17,7 @@ from iacguard.findings import FileProblem, Report
 from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
 from iacguard.rules.spec import RuleSpec
+from iacguard.validate import DEFAULT_REGIONS, check_regions, validate_template, validation_selected
 
 _TEMPLATE_MARKERS = re.compile(
     r"AWSTemplateFormatVersion|^\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
@@ -32,6 +33,12 @@ class CheckSettings:
     show_unknown: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     root: Path | None = None
+    #: Run cfn-lint over each template after our rules (imported only when this is true).
+    validate: bool = True
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    #: The --select/--ignore selectors, applied to validation findings as to our rules.
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
 
 
 def might_be_template(text: str) -> bool:
@@ -77,11 +84,17 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
     findings, evaluations = check_template(loaded, settings.rules, options)
     report.findings.extend(findings)
     report.evaluations.extend(evaluations)
+    if settings.validate:
+        report.findings.extend(
+            validate_template(loaded, settings.regions, settings.select, settings.ignore)
+        )
     return report
 
 
 def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = None) -> Report:
     report = Report(rules_run=list(settings.rules))
+    if settings.validate and validation_selected(settings.select, settings.ignore):
+        check_regions(settings.regions)
     if candidates is None:
         found, problems = discover(settings.paths, settings.excludes, settings.root)
         report.problems.extend(problems)

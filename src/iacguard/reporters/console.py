@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO
 
-from iacguard.findings import Finding, Report
+from iacguard.ci_env import is_ci
+from iacguard.findings import Finding, Report, Severity
 
 _STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -23,10 +24,12 @@ class ConsoleOptions:
     statistics: bool = False
     color: bool = False
     ci_mode: bool = False
+    #: The run's exit code, named in the CI summary line (None: not known to the reporter).
+    exit_code: int | None = None
 
 
 def use_color(stream: IO[str]) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("CODEBUILD_BUILD_ID"):
+    if os.environ.get("NO_COLOR") or is_ci():
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -50,7 +53,8 @@ def render_lines(
 ) -> list[tuple[str, str]]:
     """(text, style) pairs; style is a rich style name or "" for plain."""
     out: list[tuple[str, str]] = []
-    findings = report.findings
+    # --statistics trades the finding details for the table of counts.
+    findings = [] if options.statistics else report.findings
     current_file = None
     for finding in findings:
         if finding.file != current_file and not options.quiet:
@@ -91,23 +95,44 @@ def render_lines(
             out.append((f"    fix: {finding.fix}", "green"))
     for problem in report.problems:
         out.append((f"{problem} [not checked]", "bold red"))
-    if options.statistics:
-        out.extend(_statistics(report))
+    table = summary_table(report) if options.statistics or not options.quiet else []
+    if table and out:
+        out.append(("", ""))
+    out.extend(table)
     if not options.quiet or options.ci_mode:
         if out:
             out.append(("", ""))
-        out.append((summary_line(report), "bold"))
+        summary = (
+            ci_summary_line(report, options.exit_code) if options.ci_mode else summary_line(report)
+        )
+        out.append((summary, "bold"))
     return out
 
 
-def _statistics(report: Report) -> list[tuple[str, str]]:
-    counts = Counter((f.rule_id, f.severity.value) for f in report.active_findings)
-    if not counts:
+def summary_table(report: Report) -> list[tuple[str, str]]:
+    """Counts by rule and severity, most severe first; suppressed ones in their own column."""
+    active = Counter((f.rule_id, f.severity.value) for f in report.active_findings)
+    suppressed = Counter(
+        (f.rule_id, f.severity.value) for f in report.findings if f.suppression is not None
+    )
+    rows = set(active) | set(suppressed)
+    if not rows:
         return []
-    lines = [("", ""), ("count  rule        severity", "bold")]
-    for (rule_id, severity), count in sorted(counts.items(), key=lambda i: (-i[1], i[0])):
-        lines.append((f"{count:>5}  {rule_id:<10}  {severity}", ""))
-    return lines
+    names = {f.rule_id: f.rule_name for f in report.findings}
+    order = sorted(rows, key=lambda r: (-Severity(r[1]).rank, -active[r], r[0]))
+    width = max(len("rule"), *(len(rule_id) for rule_id, _ in rows))
+    extra = "  suppressed" if suppressed else ""
+    lines = [(f"{'count':>5}  {'rule':<{width}}  {'severity':<8}{extra}  name", "bold")]
+    for rule_id, severity in order:
+        hidden = f"  {suppressed[(rule_id, severity)]:>10}" if suppressed else ""
+        lines.append((
+            f"{active[(rule_id, severity)]:>5}  {rule_id:<{width}}  {severity:<8}{hidden}  "
+            f"{names.get(rule_id, '')}",
+            _STYLES[severity] if active[(rule_id, severity)] else "dim",
+        ))
+    total_hidden = f"  {sum(suppressed.values()):>10}" if suppressed else ""
+    lines.append((f"{sum(active.values()):>5}  {'total':<{width}}  {'':<8}{total_hidden}", "bold"))
+    return [(text.rstrip(), style) for text, style in lines]
 
 
 def summary_line(report: Report) -> str:
@@ -133,6 +158,17 @@ def summary_line(report: Report) -> str:
     if suppressed:
         parts.append(f"{suppressed} suppressed")
     return "; ".join(parts)
+
+
+_VERDICTS = {0: "PASSED", 1: "FAILED"}
+
+
+def ci_summary_line(report: Report, exit_code: int | None) -> str:
+    """The build-log form of the summary: a verdict word first, so one grep finds every run."""
+    if exit_code is None:
+        return f"iacguard: {summary_line(report)}"
+    verdict = _VERDICTS.get(exit_code, "ERROR")
+    return f"iacguard: {verdict} (exit {exit_code}): {summary_line(report)}"
 
 
 def write_console(

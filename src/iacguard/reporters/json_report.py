@@ -32,6 +32,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "stack": finding.stack,
         "fingerprint": finding.fingerprint,
         "help_uri": finding.help_uri,
+        "related": [dict(item) for item in finding.related],
         "suppression": None
         if finding.suppression is None
         else {

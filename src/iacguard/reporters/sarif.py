@@ -48,6 +48,7 @@ MAX_TAGS_PER_RULE = 20
 
 _IN_SOURCE_SUPPRESSIONS = frozenset({"metadata", "inline"})
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+_GENERIC_CONSTRUCT_IDS = frozenset({"Resource", "Default"})
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
 
 
@@ -131,14 +132,16 @@ def foreign_rule_descriptor(finding: Finding) -> dict[str, Any]:
     """A rule known only from its finding, e.g. one reported by cfn-lint."""
     title = finding.rule_name or finding.rule_id
     text = f"{finding.rule_id} ({title}), reported by {finding.source}."
+    # Other engines put their rule's description where iacguard puts its fix.
+    details = f"{text}\n\n{finding.fix.strip()}" if finding.fix.strip() else text
     if finding.help_uri:
-        text += f" Documentation: {finding.help_uri}"
+        details += f"\n\nDocumentation: {finding.help_uri}"
     descriptor: dict[str, Any] = {
         "id": finding.rule_id,
         "name": finding.rule_name or finding.rule_id,
         "shortDescription": {"text": title},
         "fullDescription": {"text": text},
-        "help": {"text": text, "markdown": _foreign_help_markdown(finding, title)},
+        "help": {"text": details, "markdown": _foreign_help_markdown(finding, title)},
         "defaultConfiguration": {"level": finding.severity.value},
         "properties": {"tags": [finding.source], "precision": "medium"},
     }
@@ -149,6 +152,8 @@ def foreign_rule_descriptor(finding: Finding) -> dict[str, Any]:
 
 def _foreign_help_markdown(finding: Finding, title: str) -> str:
     text = f"**{finding.rule_id}** {title}, reported by {finding.source}."
+    if finding.fix.strip():
+        text += f"\n\n{finding.fix.strip()}"
     if finding.help_uri:
         text += f"\n\n[Documentation]({finding.help_uri})"
     return text
@@ -229,9 +234,37 @@ def _result(finding: Finding, rules: _RuleTable) -> dict[str, Any]:
     }
     if finding.rule_id in rules.index and rules.index[finding.rule_id] < MAX_RULES_PER_RUN:
         result["ruleIndex"] = rules.index[finding.rule_id]
+    related = _related_locations(finding)
+    if related:
+        result["relatedLocations"] = related
     if finding.suppression is not None:
         result["suppressions"] = [_suppression(finding.suppression)]
     return result
+
+
+def _related_locations(finding: Finding) -> list[dict[str, Any]]:
+    """E.g. where a CDK app created the construct; such paths are as the CDK recorded them,
+    relative to the app rather than to %SRCROOT%, so they carry no base id."""
+    locations: list[dict[str, Any]] = []
+    for number, related in enumerate(finding.related, start=1):
+        file = str(related.get("file", ""))
+        if not file:
+            continue
+        artifact = artifact_location(file)
+        artifact.pop("uriBaseId", None)
+        physical: dict[str, Any] = {"artifactLocation": artifact}
+        line = int(related.get("line", 0) or 0)
+        if line >= 1:
+            region: dict[str, int] = {"startLine": line}
+            column = int(related.get("column", 0) or 0)
+            if column >= 1:
+                region["startColumn"] = column
+            physical["region"] = region
+        location: dict[str, Any] = {"id": number, "physicalLocation": physical}
+        if related.get("message"):
+            location["message"] = {"text": str(related["message"])}
+        locations.append(location)
+    return locations
 
 
 def result_message(finding: Finding) -> str:
@@ -281,11 +314,20 @@ def logical_locations(finding: Finding) -> list[dict[str, Any]]:
         locations.append(resource)
     if finding.construct_path:
         locations.append({
-            "name": finding.construct_path.rstrip("/").rsplit("/", 1)[-1],
+            "name": construct_name(finding.construct_path),
             "fullyQualifiedName": finding.construct_path,
             "kind": "construct",
         })
     return locations
+
+
+def construct_name(construct_path: str) -> str:
+    """The construct's own id: an L2 construct keeps its L1 resource as child "Resource" (or
+    "Default"), which says nothing, so the id above it is used."""
+    segments = [s for s in construct_path.split("/") if s]
+    while len(segments) > 1 and segments[-1] in _GENERIC_CONSTRUCT_IDS:
+        segments.pop()
+    return segments[-1] if segments else construct_path
 
 
 def _result_properties(finding: Finding) -> dict[str, Any]:

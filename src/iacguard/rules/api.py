@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.findings import Outcome
+from iacguard.load import Span
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import Assumption, Resolved, Resolver
 from iacguard.rules.conditions import Branch, EvaluationScope, decide, evaluate
@@ -22,6 +23,9 @@ class Verdict:
     values: Mapping[str, Any] = field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
     message: str | None = None
+    #: An exact template location, for problems inside embedded text (an inline buildspec)
+    #: that no property path can name. Overrides ``path`` for the finding's position.
+    span: Span | None = None
 
 
 @dataclass

@@ -63,7 +63,9 @@ def validate_template(
         matches = lint_text(template.document.text, tuple(regions))
     except Exception as error:  # cfn-lint failing on one template must not end the run
         LOG.debug("cfn-lint crashed on %s", template.display_path, exc_info=True)
-        return [crash_finding(template, error)]
+        crash = crash_finding(template, error)
+        # --select narrows what is reported, yet "this file was not validated" must still show.
+        return [crash] if finding_selected(crash, (), ignore) else []
     findings = [match_to_finding(match, template) for match in matches]
     return [f for f in findings if finding_selected(f, select, ignore)]
 
@@ -121,16 +123,15 @@ def _refuse_schema_download() -> None:
 
 
 def validation_selected(select: Sequence[str], ignore: Sequence[str]) -> bool:
-    """Whether --select/--ignore leave any cfn-lint rule to run at all."""
-    if any(_is_cfn_lint_wide(s) for s in ignore):
+    """Whether --select/--ignore can leave any cfn-lint finding, so cfn-lint is worth running."""
+    if any(s in (SOURCE, RULE_ID_PREFIX) for s in ignore):
         return False
-    return not select or any(
-        s.startswith(RULE_ID_PREFIX) or RULE_ID_PREFIX.startswith(s) for s in select
-    )
+    return not select or any(_may_select_cfn_lint(s) for s in select)
 
 
-def _is_cfn_lint_wide(selector: str) -> bool:
-    return selector in (SOURCE, RULE_ID_PREFIX)
+def _may_select_cfn_lint(selector: str) -> bool:
+    # Our ids all start with "IG"; any other selector may be a cfn-lint id prefix or rule name.
+    return not selector.upper().startswith("IG")
 
 
 def finding_selected(finding: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:

@@ -1,0 +1,144 @@
+"""Report formats by name, and where each report of a run goes.
+
+``--output`` takes either ``FORMAT:PATH`` (that format to that file, repeatable, e.g.
+``--output sarif:reports/iacguard.sarif --output junit:reports/iacguard.xml``) or a plain
+``PATH`` (the ``--format`` report to that file instead of standard output, as before). The
+``--format`` report goes to standard output unless a plain path took it. A file literally named
+like ``json:x`` can be written as ``./json:x``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import IO
+
+from iacguard.errors import IacguardError
+from iacguard.findings import Report
+from iacguard.reporters.console import ConsoleOptions, write_console
+from iacguard.reporters.github import render_github
+from iacguard.reporters.json_report import render_json
+from iacguard.reporters.junit import render_junit
+from iacguard.reporters.sarif import render_sarif
+
+Renderer = Callable[[Report, int], str]
+
+#: Machine formats: each a pure function of (report, exit code).
+RENDERERS: Mapping[str, Renderer] = MappingProxyType({
+    "json": render_json,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "github": render_github,
+})
+CONSOLE = "console"
+FORMATS: tuple[str, ...] = (CONSOLE, *RENDERERS)
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    format: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """``stdout_format`` is None when a plain ``--output PATH`` took the ``--format`` report."""
+
+    stdout_format: str | None
+    files: tuple[OutputTarget, ...]
+
+
+def parse_output(value: str, default_format: str) -> tuple[OutputTarget, bool]:
+    """The target and whether it named its format (``FORMAT:PATH``) or took the default."""
+    name, separator, rest = value.partition(":")
+    if separator and name.lower() in FORMATS:
+        if not rest:
+            raise IacguardError(f"--output {value!r}: give a path after '{name}:'")
+        return OutputTarget(name.lower(), Path(rest)), True
+    if not value:
+        raise IacguardError("--output needs a path or FORMAT:PATH")
+    return OutputTarget(default_format, Path(value)), False
+
+
+def plan_outputs(default_format: str, values: Sequence[str]) -> OutputPlan:
+    targets: list[OutputTarget] = []
+    plain_path_given = False
+    for value in values:
+        target, explicit = parse_output(value, default_format)
+        plain_path_given = plain_path_given or not explicit
+        targets.append(target)
+    _reject_duplicates(targets)
+    return OutputPlan(None if plain_path_given else default_format, tuple(targets))
+
+
+def _reject_duplicates(targets: Iterable[OutputTarget]) -> None:
+    seen: dict[Path, str] = {}
+    for target in targets:
+        key = Path(target.path).expanduser().absolute()
+        if key in seen:
+            raise IacguardError(
+                f"--output: {target.path} is given twice ({seen[key]} and {target.format})"
+            )
+        seen[key] = target.format
+
+
+def read_sources(report: Report) -> dict[str, list[str]]:
+    """Source lines of the files with findings, for the console's code excerpts."""
+    sources: dict[str, list[str]] = {}
+    for finding in report.findings:
+        if finding.file not in sources:
+            sources[finding.file] = _read_lines(finding.file)
+    return sources
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def render(
+    format_name: str,
+    report: Report,
+    exit_code: int,
+    console: ConsoleOptions | None = None,
+    sources: Mapping[str, list[str]] | None = None,
+) -> str:
+    """The report as text, without colour. The console format shows source excerpts, read
+    from disk unless ``sources`` is given."""
+    if format_name != CONSOLE:
+        return RENDERERS[format_name](report, exit_code)
+    buffer = io.StringIO()
+    options = replace(console or ConsoleOptions(), color=False)
+    write_console(report, read_sources(report) if sources is None else sources, buffer, options)
+    return buffer.getvalue()
+
+
+def print_report(
+    format_name: str, report: Report, exit_code: int, stream: IO[str], console: ConsoleOptions
+) -> None:
+    """Write to a stream; only the console format on a colour terminal uses rich."""
+    if format_name == CONSOLE and console.color:
+        write_console(report, read_sources(report), stream, console)
+    else:
+        stream.write(render(format_name, report, exit_code, console))
+    stream.flush()
+
+
+def write_outputs(
+    targets: Iterable[OutputTarget], report: Report, exit_code: int, console: ConsoleOptions
+) -> None:
+    from iacguard.atomic import write_atomic
+
+    for target in targets:
+        text = render(target.format, report, exit_code, console)
+        try:
+            write_atomic(target.path, text)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise IacguardError(f"cannot write the {target.format} report to {target.path}: "
+                                f"{reason}") from None
