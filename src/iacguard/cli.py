@@ -161,10 +161,28 @@ def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     sys.stdout.write(explain_rule(spec))
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so files being written are cleaned up on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: maps every way a run can end to a documented exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
+    _exit_cleanly_on_sigterm()
     try:
         cli.main(args=arguments, prog_name="iacguard", standalone_mode=False)
     except click.exceptions.Exit as stop:
@@ -184,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("iacguard: interrupted\n")
         sys.exit(ExitCode.INTERRUPTED)
+    except _Terminated:
+        sys.stderr.write("iacguard: terminated\n")
+        sys.exit(ExitCode.TERMINATED)
     except BrokenPipeError:
         sys.exit(ExitCode.OK)
     except Exception as error:  # the last line of defence: one line, never a traceback

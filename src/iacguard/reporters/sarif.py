@@ -224,16 +224,16 @@ def _result(finding: Finding, rules: _RuleTable) -> dict[str, Any]:
     logical = logical_locations(finding)
     if logical:
         location["logicalLocations"] = logical
-    result: dict[str, Any] = {
-        "ruleId": finding.rule_id,
+    result: dict[str, Any] = {"ruleId": finding.rule_id}
+    if finding.rule_id in rules.index and rules.index[finding.rule_id] < MAX_RULES_PER_RUN:
+        result["ruleIndex"] = rules.index[finding.rule_id]
+    result |= {
         "level": "note" if finding.outcome is Outcome.UNKNOWN else finding.severity.value,
         "message": {"text": result_message(finding)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": _result_properties(finding),
     }
-    if finding.rule_id in rules.index and rules.index[finding.rule_id] < MAX_RULES_PER_RUN:
-        result["ruleIndex"] = rules.index[finding.rule_id]
     related = _related_locations(finding)
     if related:
         result["relatedLocations"] = related

@@ -229,9 +229,8 @@ def ecr_lifecycle_policy_valid(ctx: CheckContext) -> Iterator[Verdict]:
 
 def _text_problems(resolved: Resolved, text: str) -> list[Verdict]:
     verdicts = [
-        _policy_problem(resolved, _with_position(problem.message, problem.line, problem.column),
-                        problem.code)
-        for problem in check_lifecycle_policy_text(text)
+        _policy_problem(resolved, _with_position(p.message, p.line, p.column), p.code)
+        for p in check_lifecycle_policy_text(text)
     ]
     if text.strip() and len(text) < MIN_POLICY_TEXT_CHARS:
         message = (
@@ -372,7 +371,9 @@ def ecr_lifecycle_keeps_rollback_images(ctx: CheckContext) -> Iterator[Verdict]:
 
 def _number_option(ctx: CheckContext, name: str, default: float) -> float:
     value = ctx.options.get(name, default)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    return float(value)
 
 
 def _patterns_option(ctx: CheckContext, name: str) -> tuple[str, ...]:

@@ -100,7 +100,7 @@ def _report_path(deciding: tuple[Any, ...], point_at: tuple[str, ...]) -> tuple[
 
 
 def verdict_from_judgements(
-    branches: Sequence[Branch], problems: Mapping[tuple[Any, ...], str]
+    branches: Sequence[Branch], problems: Mapping[tuple[Any, ...], str], unknown_problem: str
 ) -> Verdict:
     """Fold hand-made branches like a declarative condition; ``problems`` maps a failing
     branch's path to its explanation."""
@@ -108,7 +108,7 @@ def verdict_from_judgements(
     if witness is None or truth is False:
         return Verdict(Outcome.PASS)
     outcome = Outcome.FAIL if truth else Outcome.UNKNOWN
-    problem = problems.get(witness.path, "") if truth else ""
+    problem = problems.get(witness.path, "") if truth else unknown_problem
     return Verdict(
         outcome, witness.path, {"value": witness.value, "problem": problem}, witness.assumptions
     )
@@ -296,7 +296,8 @@ def codedeploy_all_at_once(ctx: CheckContext) -> Iterable[Verdict]:
             )
             if judgement.truth:
                 problems.setdefault(resolved.path, judgement.problem)
-    return [verdict_from_judgements(branches, problems)]
+    unknown = "its deployment configuration is only known at deploy time"
+    return [verdict_from_judgements(branches, problems, unknown)]
 
 
 def _judge_config_name(ctx: CheckContext, resolved: Resolved) -> list[_Judgement]:
@@ -461,8 +462,29 @@ _ALARMS_STOP_WITHOUT_ROLLBACK: Mapping[str, Any] = {
 }
 
 
+_ECS_CONTROLLER: Mapping[str, Any] = {
+    "any": [
+        {"path": "Properties.DeploymentController.Type", "absent": True},
+        {"path": "Properties.DeploymentController.Type", "equals": "ECS"},
+    ]
+}
+
+
 def ecs_service_rollback(ctx: CheckContext) -> Iterable[Verdict]:
+    # Applicability is decided here rather than in the rule's applies-when, so that an unknown
+    # controller still gets a complete message.
+    controller = ctx.evaluate_failing(_ECS_CONTROLLER)
+    if controller.outcome is Outcome.PASS:
+        return [Verdict(Outcome.SKIP)]  # CODE_DEPLOY or EXTERNAL: rollback lives elsewhere
+    if controller.outcome is Outcome.UNKNOWN:
+        problem = "its deployment controller is only known at deploy time"
+        values = {**controller.values, "problem": problem}
+        return [Verdict(Outcome.UNKNOWN, controller.path, values, controller.assumptions)]
     verdict = ctx.evaluate_failing(_ECS_ROLLBACK_FAILS)
+    if verdict.outcome is Outcome.UNKNOWN:
+        problem = "its rollback settings are only known at deploy time"
+        return [Verdict(verdict.outcome, verdict.path, {**verdict.values, "problem": problem},
+                        verdict.assumptions)]
     if verdict.outcome is not Outcome.FAIL:
         return [verdict]
     value = verdict.values.get("value", ABSENT)
