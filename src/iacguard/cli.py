@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,10 @@ from iacguard import __version__
 from iacguard.errors import ExitCode, IacguardError
 
 if TYPE_CHECKING:
+    from iacguard.config import Settings
     from iacguard.reporters.outputs import OutputPlan
+    from iacguard.rules.spec import RuleSpec
+    from iacguard.suppress import SuppressionPolicy
 
 #: Report formats; kept in step with iacguard.reporters.outputs.FORMATS (a test checks it), so
 #: the CLI can declare its options without importing every reporter.
@@ -36,6 +39,115 @@ def cli() -> None:
     """Policy linter and template validator for AWS CloudFormation, SAM and CDK."""
 
 
+def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options a configuration file can also set, shared by ``check`` and ``config``.
+
+    Every default is None (or empty): an option not given leaves the configuration file's value
+    alone. Precedence is resolved in iacguard.config, not by click.
+    """
+    options = [
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Read settings from this file instead of the nearest pyproject.toml "
+                     "[tool.iacguard] / .iacguard.yaml."),
+        click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+        click.option("--select", multiple=True,
+                     help="Only run these rules (ids, prefixes, names, tags)."),
+        click.option("--extend-select", multiple=True,
+                     help="Also run these rules, on top of the selected ones."),
+        click.option("--ignore", multiple=True,
+                     help="Never run these rules (ids, prefixes, names, tags)."),
+        click.option("--fail-on", type=click.Choice(("error", "warning", "note", "never")),
+                     default=None,
+                     help="Exit 1 when a finding at or above this severity remains "
+                     "[default: error]."),
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="Only check files found in folders that match GLOB."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB."),
+        click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+                     help="Load custom YAML rules from a file or folder."),
+        click.option("--show-unknown/--hide-unknown", default=None,
+                     help="Also report checks that cannot be decided statically (as notes)."),
+        click.option("--validate/--no-validate", default=None,
+                     help="Also validate each template with cfn-lint (schemas, references, "
+                     "functions) [default: validate]."),
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="AWS region to validate against (repeatable; default us-east-1)."),
+        click.option("--inline-suppressions/--no-inline-suppressions", default=None,
+                     help="Honour suppressions written in templates (# iacguard: comments and "
+                     "Metadata) [default: honour]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _resolve_settings(
+    paths: Sequence[Path], flags: dict[str, Any], outputs: Sequence[str] = ()
+) -> Settings:
+    from iacguard.config import CommandLine, resolve_settings
+
+    command_line = CommandLine(
+        include=_split(flags["include"]),
+        exclude=_split(flags["exclude"]),
+        select=_split(flags["select"]),
+        ignore=_split(flags["ignore"]),
+        extend_select=_split(flags["extend_select"]),
+        fail_on=flags["fail_on"],
+        rules=tuple(flags["rule_paths"]),
+        validate=flags["validate"],
+        regions=_split(flags["regions"]),
+        show_unknown=flags["show_unknown"],
+        inline_suppressions=flags["inline_suppressions"],
+        output=tuple(outputs),
+    )
+    return resolve_settings(paths, command_line, flags["config_file"], flags["isolated"])
+
+
+def _load_rules_for(settings: Settings) -> tuple[list[RuleSpec], list[RuleSpec]]:
+    """Every rule known (suppression rules included) and the selected, re-levelled ones."""
+    from iacguard.config import check_rule_references
+    from iacguard.rules.registry import load_rules, select_rules
+    from iacguard.suppress import META_RULES
+
+    loaded = load_rules(settings.rules)
+    every = [*loaded, *META_RULES]
+    check_rule_references(
+        settings,
+        known={spec.id: spec.options for spec in every},
+        names={spec.name: spec.id for spec in every},
+        tags=sorted({tag for spec in every for tag in spec.tags}),
+        report_formats=FORMATS,
+    )
+    relevelled = []
+    for spec in loaded:
+        level = settings.severity.get(spec.id) or settings.severity.get(spec.name)
+        relevelled.append(spec.with_severity(level) if level else spec)
+    chosen = select_rules(relevelled, settings.select, settings.ignore, settings.extend_select)
+    return every, chosen
+
+
+def _suppression_policy(
+    settings: Settings, every: Sequence[RuleSpec], baseline_file: Path | None
+) -> SuppressionPolicy:
+    from iacguard.baseline import read_baseline
+    from iacguard.config import COMMAND_LINE_SOURCE
+    from iacguard.suppress import SuppressionPolicy, meta_rules
+
+    source = settings.sources["inline-suppressions"]
+    disabled_by = (
+        "--no-inline-suppressions" if source == COMMAND_LINE_SOURCE
+        else f"inline-suppressions: false in {source}"
+    )
+    return SuppressionPolicy(
+        inline=settings.inline_suppressions,
+        inline_disabled_by=disabled_by,
+        config_entries=settings.suppressions,
+        baseline=read_baseline(baseline_file) if baseline_file is not None else None,
+        meta=meta_rules(settings.severity, settings.ignore),
+        known_rules={**{s.name: s.id for s in every}, **{s.id: s.id for s in every}},
+    )
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="console",
@@ -44,24 +156,17 @@ def cli() -> None:
               help="Write a report file (atomically; repeatable). FORMAT:PATH adds that format "
               "(e.g. sarif:reports/iacguard.sarif) while the --format report still goes to "
               "standard output; a plain PATH takes the --format report instead.")
-@click.option("--select", multiple=True, help="Only run these rules (ids, prefixes, names, tags).")
-@click.option("--ignore", multiple=True, help="Never run these rules (ids, prefixes, names, tags).")
-@click.option("--fail-on", type=click.Choice(("error", "warning", "note", "never")),
-              default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity remains.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB.")
-@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Load custom YAML rules from a file or folder.")
+@_settings_options
 @click.option("--parameter", "parameter_flags", multiple=True, metavar="NAME=VALUE",
               help="Give a template parameter a value.")
 @click.option("--parameters", "parameters_file", type=click.Path(path_type=Path),
               help='Parameter values file: {"Parameters": {...}} (CodePipeline format).')
-@click.option("--show-unknown", is_flag=True,
-              help="Also report checks that cannot be decided statically (as notes).")
-@click.option("--validate/--no-validate", default=True, show_default=True,
-              help="Also validate each template with cfn-lint (schemas, references, functions).")
-@click.option("--region", "regions", multiple=True, metavar="REGION",
-              help="AWS region to validate against (repeatable; default us-east-1).")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report findings recorded in this baseline file as suppressed; only new "
+              "findings fail the run.")
+@click.option("--write-baseline", "write_baseline_file",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Record the run's active findings in this baseline file.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, one line each.")
 @click.option("--statistics", is_flag=True,
               help="Print counts per rule and severity instead of each finding.")
@@ -70,60 +175,94 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     outputs: tuple[str, ...],
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    fail_on: str,
-    exclude: tuple[str, ...],
-    rule_paths: tuple[Path, ...],
     parameter_flags: tuple[str, ...],
     parameters_file: Path | None,
-    show_unknown: bool,
-    validate: bool,
-    regions: tuple[str, ...],
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
     quiet: bool,
     statistics: bool,
     debug: bool,
+    **flags: Any,
 ) -> None:
     """Check CloudFormation templates (files or folders; default: the current folder)."""
     from iacguard.outcome import exit_code
     from iacguard.parameters import parse_parameter_flags, read_parameters_file
-    from iacguard.rules.registry import load_rules, select_rules
     from iacguard.runner import CheckSettings, run_check
 
     if debug:
         import logging
 
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    settings = _resolve_settings(paths, flags, outputs)
     parameter_values: dict[str, Any] = {}
     if parameters_file is not None:
         parameter_values.update(read_parameters_file(parameters_file))
     parameter_values.update(parse_parameter_flags(parameter_flags))
-    rules = select_rules(load_rules(rule_paths), _split(select), _split(ignore))
-    settings = CheckSettings(
+    every, rules = _load_rules_for(settings)
+    check_settings = CheckSettings(
         paths=paths or (Path("."),),
         rules=tuple(rules),
-        excludes=_split(exclude),
+        excludes=settings.exclude,
+        include=settings.include,
         parameter_values=parameter_values,
-        show_unknown=show_unknown,
-        validate=validate,
-        regions=_split(regions) or ("us-east-1",),
-        select=_split(select),
-        ignore=_split(ignore),
+        template_parameters=settings.parameters,
+        show_unknown=settings.show_unknown,
+        rule_options=settings.rule_options,
+        validate=settings.validate,
+        regions=settings.regions,
+        select=settings.select,
+        ignore=settings.ignore,
+        facts=settings.facts,
+        suppression=_suppression_policy(settings, every, baseline_file),
     )
     from iacguard.reporters.outputs import plan_outputs
 
-    plan = plan_outputs(output_format, outputs)  # before the run: a bad --output fails fast
-    report = run_check(settings)
-    code = exit_code(report, fail_on)
+    plan = plan_outputs(output_format, settings.output)  # before the run: a bad --output fails fast
+    report = run_check(check_settings)
+    if write_baseline_file is not None:
+        _write_baseline(report, write_baseline_file, check_settings.rule_ids)
+    code = exit_code(report, settings.fail_on)
     _deliver(report, code, plan, quiet, statistics)
+    for notice in report.notices:
+        sys.stderr.write(f"iacguard: notice: {notice}\n")
     sys.exit(int(code))
 
 
+def _write_baseline(report: Any, path: Path, rule_ids: frozenset[str]) -> None:
+    """Record the active findings, then report them as baselined, as the next run will."""
+    from iacguard.baseline import apply_baseline, write_baseline
+
+    try:
+        written = write_baseline(path, report.findings)
+    except OSError as error:
+        raise IacguardError(f"cannot write baseline {path}: {error.strerror or error}") from None
+    apply_baseline(report, written, rule_ids)
+    count = len(written.entries)
+    report.notices.append(
+        f"wrote {count} finding{'s' if count != 1 else ''} to baseline {written.display}"
+    )
+
+
+@cli.command("config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
+              show_default=True)
+@_settings_options
+def show_config(paths: tuple[Path, ...], output_format: str, **flags: Any) -> None:
+    """Show the effective settings for PATHS and where each value came from (default,
+    configuration file or command line)."""
+    from iacguard.config import describe_settings, settings_as_json
+
+    settings = _resolve_settings(paths, flags)
+    _load_rules_for(settings)  # the same checks as `check`: unknown rules fail here too
+    text = settings_as_json(settings) if output_format == "json" else describe_settings(settings)
+    sys.stdout.write(text)
+
+
 def _deliver(report: Any, code: int, plan: OutputPlan, quiet: bool, statistics: bool) -> None:
+    from iacguard.ci_env import is_ci
     from iacguard.reporters.console import ConsoleOptions, use_color
     from iacguard.reporters.outputs import print_report, write_outputs
-
-    from iacguard.ci_env import is_ci
 
     options = ConsoleOptions(quiet=quiet, statistics=statistics, ci_mode=is_ci(), exit_code=code)
     if plan.stdout_format is not None:
@@ -141,8 +280,9 @@ def list_rules(output_format: str, rule_paths: tuple[Path, ...]) -> None:
     """List every rule with its id, severity and title."""
     from iacguard.rules.docs import rules_as_json, rules_table
     from iacguard.rules.registry import load_rules
+    from iacguard.suppress import META_RULES
 
-    specs = load_rules(rule_paths)
+    specs = sorted([*load_rules(rule_paths), *META_RULES], key=lambda spec: spec.id)
     sys.stdout.write(rules_as_json(specs) if output_format == "json" else rules_table(specs))
 
 
@@ -153,12 +293,45 @@ def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     """Show a rule's documentation: what it checks, why, and how to fix it."""
     from iacguard.rules.docs import explain_rule
     from iacguard.rules.registry import find_rule, load_rules
+    from iacguard.suppress import META_RULES
 
-    specs = load_rules(rule_paths)
+    specs = [*load_rules(rule_paths), *META_RULES]
     spec = find_rule(specs, rule)
     if spec is None:
         raise IacguardError(f"unknown rule {rule!r}; run 'iacguard rules' to list them")
     sys.stdout.write(explain_rule(spec))
+
+
+@cli.command("init")
+@click.argument("directory", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace an existing .iacguard.yaml or buildspec (the pre-commit "
+              "configuration is only ever added to).")
+@click.option("--pre-commit/--no-pre-commit", "pre_commit", default=True, show_default=True,
+              help="Add the iacguard hook to .pre-commit-config.yaml (created if missing).")
+@click.option("--buildspec/--no-buildspec", "buildspec", default=True, show_default=True,
+              help="Write a CodeBuild buildspec for an iacguard validate stage.")
+@click.option("--buildspec-path", default="buildspec.yml", show_default=True, metavar="PATH",
+              help="Where to write the buildspec, relative to DIRECTORY.")
+def init_project(
+    directory: Path, force: bool, pre_commit: bool, buildspec: bool, buildspec_path: str
+) -> None:
+    """Set up a project: a starter .iacguard.yaml, a pre-commit hook and a CodeBuild buildspec.
+
+    Existing files are left alone unless --force is given; every file is listed with what
+    was done to it.
+    """
+    from iacguard.init import InitOptions, describe, initialize
+
+    options = InitOptions(force=force, pre_commit=pre_commit, buildspec=buildspec,
+                          buildspec_path=buildspec_path)
+    try:
+        steps = initialize(directory, options)
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        raise IacguardError(f"cannot write{where}: {error.strerror or error}") from None
+    sys.stdout.write(describe(steps))
 
 
 class _Terminated(BaseException):

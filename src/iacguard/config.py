@@ -59,9 +59,9 @@ DEFAULTS: Mapping[str, Any] = {
     "suppressions": [],
 }
 
-#: Rule ids that belong to cfn-lint, which iacguard may run alongside its own rules; selectors
-#: of this shape are passed on without checking them against iacguard's rule list.
-_CFN_LINT_SELECTOR = re.compile(r"^[EWI][0-9]{0,4}$")
+#: iacguard's own rule ids all start with IG. Other selectors may name cfn-lint rules (ids such
+#: as E3012 or cfn-lint/E3012, prefixes, names), which only cfn-lint knows, so they pass unchecked.
+_OWN_RULE_PREFIX = "IG"
 _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
 
 LineFinder = Callable[[tuple[Any, ...]], int]
@@ -96,6 +96,7 @@ class CommandLine:
     regions: Sequence[str] | None = None
     show_unknown: bool | None = None
     inline_suppressions: bool | None = None
+    output: Sequence[str] | None = None
 
     def given(self) -> dict[str, Any]:
         """The settings this command line sets, under their configuration-file names."""
@@ -108,13 +109,6 @@ class CommandLine:
                 value, (tuple, list)
             ) else value
         return result
-
-
-@dataclass(frozen=True)
-class OutputTarget:
-    format: str
-    path: Path
-    written_as: str  # "format:path" as the user wrote it
 
 
 @dataclass(frozen=True)
@@ -143,7 +137,9 @@ class Settings:
     parameters: tuple[tuple[str, Mapping[str, Any]], ...]
     validate: bool
     regions: tuple[str, ...]
-    output: tuple[OutputTarget, ...]
+    #: Report files as ``FORMAT:PATH`` (or a plain ``PATH`` from --output); a configuration
+    #: file's paths are already made relative to that file.
+    output: tuple[str, ...]
     show_unknown: bool
     inline_suppressions: bool
     rule_options: Mapping[str, Mapping[str, Any]]
@@ -154,14 +150,6 @@ class Settings:
     #: The effective values under their configuration-file names, for ``iacguard config``.
     effective: Mapping[str, Any]
     config: ConfigFile | None = None
-
-    def parameters_for(self, display_path: str) -> dict[str, Any]:
-        """Parameter values from every ``parameters`` glob that matches a template, in order."""
-        values: dict[str, Any] = {}
-        for pattern, mapping in self.parameters:
-            if path_matches(display_path, pattern):
-                values.update(mapping)
-        return values
 
     def where(self, key_path: tuple[Any, ...]) -> str:
         """``file:line`` of a setting when it came from the file, else how it was given."""
@@ -285,7 +273,7 @@ def _parse_toml(text: str, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_ERROR_LINE.search(str(exc))
-        line = match.group(1) if match else "1"
+        line = match.group(1) if match else str(max(1, len(text.splitlines())))
         message = str(exc).split(" (at ", 1)[0]
         raise ConfigError(f"{display}:{line}: invalid TOML: {message}") from None
 
@@ -348,7 +336,10 @@ def _toml_item_line(lines: Sequence[str], position: int, parent: str, index: int
     if headers:
         return headers[index] if index < len(headers) else headers[-1]
     # An inline array written one item per line; on a single line, that line is the answer.
-    items = []
+    value = lines[position].partition("=")[2] if position < len(lines) else ""
+    if value.count("[") and value.count("[") <= value.count("]"):
+        return position
+    items: list[int] = []
     for i in range(position + 1, len(lines)):
         stripped = lines[i].strip()
         if stripped.startswith("]") or (stripped.startswith("[") and not items):
@@ -455,7 +446,7 @@ def _type_words(expected: Any) -> str:
         "null": "empty",
     }
     options = expected if isinstance(expected, list) else [expected]
-    return " or ".join(names.get(option, option) for option in options)
+    return " or ".join(names.get(str(option), str(option)) for option in options)
 
 
 def _kind(value: Any) -> str:
@@ -489,7 +480,15 @@ def _build(
     effective = dict(merged)
     rules = tuple(relative_to_source("rules", str(p)) for p in merged["rules"])
     effective["rules"] = [_display(p, base) for p in rules]
-    output = tuple(_output_target(item, relative_to_source) for item in merged["output"])
+    def relocated_output(written: str) -> str:
+        report_format, _, target = written.partition(":")
+        return f"{report_format}:{_display(relative_to_source('output', target), base)}"
+
+    output = tuple(
+        relocated_output(item) if sources["output"] != COMMAND_LINE_SOURCE else item
+        for item in merged["output"]
+    )
+    effective["output"] = list(output)
     settings = Settings(
         include=tuple(merged["include"]),
         exclude=tuple(merged["exclude"]),
@@ -513,11 +512,6 @@ def _build(
         config=config,
     )
     return settings
-
-
-def _output_target(written: str, resolve: Callable[[str, str], Path]) -> OutputTarget:
-    report_format, _, target = written.partition(":")
-    return OutputTarget(report_format, resolve("output", target), written)
 
 
 def _config_suppressions(
@@ -597,12 +591,15 @@ def check_rule_references(
                     f"{settings.where(('rule-options', rule_id, option))}: rule {rule_id} has no "
                     f"option {option!r} (options: {offered})" + _suggest(option, list(declared))
                 )
-    for index, target in enumerate(settings.output):
-        if target.format not in report_formats:
+    if settings.sources["output"] == COMMAND_LINE_SOURCE:
+        return  # --output values are checked where they are parsed
+    for index, written in enumerate(settings.output):
+        report_format = written.partition(":")[0]
+        if report_format not in report_formats:
             raise ConfigError(
                 f"{settings.where(('output', index))}: unknown report format "
-                f"{target.format!r} in {target.written_as!r} (formats: "
-                f"{', '.join(report_formats)})" + _suggest(target.format, report_formats)
+                f"{report_format!r} (formats: {', '.join(report_formats)})"
+                + _suggest(report_format, report_formats)
             )
 
 
@@ -616,7 +613,7 @@ def _check_rule_ids(
         else [(rule_id, rule_id) for rule_id in value]
     )
     for position, rule_id in written:
-        if rule_id in ids or rule_id in names or _CFN_LINT_SELECTOR.match(rule_id):
+        if rule_id in ids or rule_id in names or not _is_own(rule_id, key):
             continue
         key_path = (key, position, "id") if key == "suppressions" else (key, position)
         raise ConfigError(
@@ -624,11 +621,17 @@ def _check_rule_ids(
         )
 
 
+def _is_own(rule_id: str, key: str) -> bool:
+    """Whether a setting names one of iacguard's rules (which must exist). Only suppressions
+    may name cfn-lint rules: severity and rule options apply to iacguard's rules alone."""
+    return key != "suppressions" or rule_id.upper().startswith(_OWN_RULE_PREFIX)
+
+
 def _selector_matches(
     selector: str, ids: Sequence[str], names: Mapping[str, str], tags: Sequence[str]
 ) -> bool:
     return (
-        bool(_CFN_LINT_SELECTOR.match(selector))
+        not selector.upper().startswith(_OWN_RULE_PREFIX)
         or any(rule_id.startswith(selector) for rule_id in ids)
         or selector in names
         or selector in tags
@@ -641,11 +644,17 @@ def _selector_matches(
 def describe_settings(settings: Settings) -> str:
     """``iacguard config``: every effective value and where it came from."""
     config = settings.config
-    lines = [f"# configuration file: {config.display if config else '(none)'}"]
-    width = max(len(key) for key in DEFAULTS)
-    for key in DEFAULTS:
-        value = json.dumps(settings.effective[key], default=str, ensure_ascii=False)
-        lines.append(f"{key:<{width}} = {value}  # {settings.sources[key]}")
+    lines = [f"configuration file: {config.display if config else '(none)'}", ""]
+    values = {
+        key: json.dumps(settings.effective[key], default=str, ensure_ascii=False)
+        for key in DEFAULTS
+    }
+    key_width = max(len(key) for key in DEFAULTS)
+    value_width = min(max(len(value) for value in values.values()), 40)
+    for key, value in values.items():
+        lines.append(
+            f"{key:<{key_width}}  {value:<{value_width}}  ({settings.sources[key]})"
+        )
     return "\n".join(lines) + "\n"
 
 

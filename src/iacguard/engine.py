@@ -31,6 +31,9 @@ RULE_ERROR_ID = "IG0002"
 class EngineOptions:
     show_unknown: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] | None = None
+    #: Declared facts about the world outside the templates (configuration ``facts``); every
+    #: check sees them as ``ctx.options["facts"]``, keyed as in the configuration file.
+    facts: Mapping[str, Any] | None = None
 
 
 class _SafeFormat(dict):  # type: ignore[type-arg]
@@ -85,7 +88,11 @@ def check_template(
         if resource.is_cdk_internal:
             continue
         for rule in by_type.get(resource.type, ()):
-            rule_options = {**rule.options, **((settings.rule_options or {}).get(rule.id, {}))}
+            rule_options = {
+                **rule.options,
+                **((settings.rule_options or {}).get(rule.id, {})),
+                "facts": settings.facts or {},
+            }
             context = CheckContext(template, resource, resolver, rule_options, workspace)
             verdicts = list(_run_rule(rule, context))
             outcome = _overall(verdicts)

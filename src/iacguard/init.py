@@ -47,8 +47,8 @@ fail-on: error
 """
 
 # The validate stage; examples/codebuild/buildspec.yml is this text for the current version.
-# @VERSION@ is the iacguard version to install; each line ending in @CDK@ is a CDK step, active
-# when the project is a CDK app and commented out otherwise.
+# @VERSION@ is the iacguard version to install. A line ending in a @TAG@ is a CDK step: active
+# when the project has that tag (see cdk_tags), commented out otherwise.
 _BUILDSPEC_TEMPLATE = """\
 # AWS CodeBuild: the iacguard validate stage.
 #
@@ -72,7 +72,6 @@ env:
     IACGUARD_PATHS: "."
     # More options for `iacguard check`, for example "--fail-on warning --region eu-west-1".
     IACGUARD_ARGS: ""
-    IACGUARD_REPORT_DIR: "reports"
 
 phases:
   install:
@@ -87,17 +86,20 @@ phases:
       - iacguard --version
   build:
     commands:
-      # A CDK app: synthesize it, then check the cloud assembly as well.
+      # A CDK app: install its dependencies (npm or pip), synthesize it, and check the cloud
+      # assembly too.
+      - npm ci @CDK-NODE@
+      - python -m pip install --quiet -r requirements.txt @CDK-PYTHON@
       - npx --yes aws-cdk@2 synth --quiet @CDK@
       - IACGUARD_PATHS="$IACGUARD_PATHS cdk.out" @CDK@
-      - mkdir -p "$IACGUARD_REPORT_DIR"
+      - mkdir -p reports
       # `|| IACGUARD_EXIT=$?` keeps this command from failing the phase: the exit code is
       # reported in post_build, after both report files have been written.
       - |
         IACGUARD_EXIT=0
         iacguard check $IACGUARD_PATHS $IACGUARD_ARGS \\
-          --output "sarif:$IACGUARD_REPORT_DIR/iacguard.sarif" \\
-          --output "junit:$IACGUARD_REPORT_DIR/iacguard-junit.xml" \\
+          --output sarif:reports/iacguard.sarif \\
+          --output junit:reports/iacguard-junit.xml \\
           || IACGUARD_EXIT=$?
   post_build:
     commands:
@@ -121,7 +123,7 @@ artifacts:
     - iacguard.sarif
     - iacguard-junit.xml
 """
-_CDK_MARKER = " @CDK@"
+_STEP_TAG = re.compile(r" @(?P<tag>[A-Z-]+)@$")
 
 
 class Action(str, enum.Enum):
@@ -151,36 +153,45 @@ class InitOptions:
     buildspec_path: str = BUILDSPEC_FILE
 
 
-def is_cdk_app(project: Path) -> bool:
-    return (project / "cdk.json").is_file()
+def cdk_tags(project: Path) -> frozenset[str]:
+    """Which CDK build steps the project needs: none unless it is a CDK app (has cdk.json)."""
+    if not (project / "cdk.json").is_file():
+        return frozenset()
+    tags = {"CDK"}
+    if (project / "package.json").is_file():
+        tags.add("CDK-NODE")
+    if (project / "requirements.txt").is_file():
+        tags.add("CDK-PYTHON")
+    return frozenset(tags)
 
 
-def render_buildspec(version: str = __version__, cdk: bool = False) -> str:
+def render_buildspec(version: str = __version__, tags: frozenset[str] = frozenset()) -> str:
     lines = []
-    for line in _BUILDSPEC_TEMPLATE.replace("@VERSION@", version).splitlines(keepends=True):
-        if line.rstrip("\n").endswith(_CDK_MARKER):
-            line = line.replace(_CDK_MARKER, "")
-            if not cdk:
+    for line in _BUILDSPEC_TEMPLATE.replace("@VERSION@", version).splitlines():
+        tagged = _STEP_TAG.search(line)
+        if tagged:
+            line = line[: tagged.start()]
+            if tagged.group("tag") not in tags:
                 line = re.sub(r"^(\s*)- ", r"\1# - ", line)
-        lines.append(line)
+        lines.append(line + "\n")
     return "".join(lines)
 
 
 def pre_commit_entry(version: str = __version__, cdk: bool = False) -> list[str]:
     """The lines of one ``repos`` item, without indentation (the caller indents them)."""
-    hooks = [f"  - id: {hook}" for hook in HOOK_IDS[: 2 if cdk else 1]]
+    hooks = [f"    - id: {hook}" for hook in HOOK_IDS[: 2 if cdk else 1]]
     return [f"- repo: {HOOK_REPOSITORY}", f"  rev: v{version}", "  hooks:", *hooks]
 
 
 def initialize(project: Path, options: InitOptions, version: str = __version__) -> list[Step]:
     """Write the starter files into ``project`` and say what happened to each."""
-    cdk = is_cdk_app(project)
+    tags = cdk_tags(project)
     steps = [_write_config(project, options.force)]
     if options.pre_commit:
-        steps.append(_add_pre_commit_hook(project, version, cdk))
+        steps.append(_add_pre_commit_hook(project, version, "CDK" in tags))
     if options.buildspec:
         steps.append(_write_new_file(
-            project, options.buildspec_path, render_buildspec(version, cdk), options.force,
+            project, options.buildspec_path, render_buildspec(version, tags), options.force,
             "use --force to replace it, or --buildspec-path to write iacguard's under another name",
         ))
     return steps
@@ -244,7 +255,7 @@ def _add_pre_commit_hook(project: Path, version: str, cdk: bool) -> Step:
     entry = pre_commit_entry(version, cdk)
     if not path.exists():
         text = "repos:\n" + "".join(f"  {line}\n" for line in entry)
-        return _write_new_file(project, PRE_COMMIT_FILE, text, False, "")
+        return _write_new_file(project, PRE_COMMIT_FILE, text, False, "run init again to add to it")
     try:
         original = path.read_text(encoding="utf-8")
         existing = yaml.safe_load(original)
@@ -258,7 +269,8 @@ def _add_pre_commit_hook(project: Path, version: str, cdk: bool) -> Step:
     if _has_iacguard_hook(existing or {}):
         return Step(PRE_COMMIT_FILE, Action.SKIPPED, "it already runs iacguard")
     updated = append_repository(original, entry)
-    if updated is None or not _has_iacguard_hook(yaml.safe_load(updated) or {}):
+    reparsed = yaml.safe_load(updated) if updated is not None else None
+    if updated is None or not isinstance(reparsed, dict) or not _has_iacguard_hook(reparsed):
         return Step(PRE_COMMIT_FILE, Action.SKIPPED, "its 'repos' list is not in block style; "
                     "add the iacguard entry by hand (see docs/pipelines.md)")
     _replace_keeping_mode(path, updated)

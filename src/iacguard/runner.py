@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacguard.config import path_matches
 from iacguard.discover import Candidate, discover
 from iacguard.engine import EngineOptions, check_template
 from iacguard.findings import FileProblem, Report
 from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
 from iacguard.rules.spec import RuleSpec
+from iacguard.suppress import SuppressionPolicy, suppress_run, suppress_template_findings
 from iacguard.validate import DEFAULT_REGIONS, check_regions, validate_template, validation_selected
 
 _TEMPLATE_MARKERS = re.compile(
@@ -39,6 +41,24 @@ class CheckSettings:
     #: The --select/--ignore selectors, applied to validation findings as to our rules.
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: Globs a walked file must match to be checked (files named explicitly always are).
+    include: tuple[str, ...] = ()
+    #: Configuration ``parameters``: (template glob, values); ``parameter_values`` win.
+    template_parameters: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    #: Configuration ``facts``, shown to every check as ``ctx.options["facts"]``.
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        return frozenset(rule.id for rule in self.rules)
+
+    def parameters_for(self, display_path: str) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for pattern, mapping in self.template_parameters:
+            if path_matches(display_path, pattern):
+                values.update(mapping)
+        return {**values, **self.parameter_values}
 
 
 def might_be_template(text: str) -> bool:
@@ -63,7 +83,8 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
     if not looks_like_template(data):
         return None
     document = LoadedDocument(candidate.path, text, data, is_json)
-    template = build_template(document, candidate.display, settings.parameter_values)
+    parameter_values = settings.parameters_for(candidate.display)
+    template = build_template(document, candidate.display, parameter_values)
     if candidate.stack is not None:
         template.stack_name = candidate.stack.display_name
         template.source_frames = candidate.stack.creation_frames
@@ -80,7 +101,7 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
         report.problems.append(loaded)
         return report
     report.files_checked.append(candidate.display)
-    options = EngineOptions(settings.show_unknown, settings.rule_options)
+    options = EngineOptions(settings.show_unknown, settings.rule_options, settings.facts)
     findings, evaluations = check_template(loaded, settings.rules, options)
     report.findings.extend(findings)
     report.evaluations.extend(evaluations)
@@ -88,6 +109,10 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
         report.findings.extend(
             validate_template(loaded, settings.regions, settings.select, settings.ignore)
         )
+    # Keep this last: suppressions written in the template apply to every finding above.
+    report.findings[:] = suppress_template_findings(
+        report.findings, loaded, settings.suppression, settings.rule_ids
+    )
     return report
 
 
@@ -100,7 +125,14 @@ def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = 
         report.problems.extend(problems)
     else:
         found = list(candidates)
+    if settings.include:
+        found = [c for c in found if c.requested or _included(c.display, settings.include)]
     for candidate in found:
         report.merge(check_candidate(candidate, settings))
+    suppress_run(report, settings.suppression, settings.rule_ids)
     report.sort()
     return report
+
+
+def _included(display_path: str, include: Sequence[str]) -> bool:
+    return any(path_matches(display_path, pattern) for pattern in include)

@@ -14,13 +14,16 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import yaml
 
-# Stubs come from types-jsonschema when installed; without them the names are Any.
-from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
-    Draft202012Validator,
-    ValidationError,
-)
+if TYPE_CHECKING:
+    # jsonschema costs ~0.1 s to import, so it is imported only when a policy is checked.
+    from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
+        Draft202012Validator,
+        ValidationError,
+    )
 
 from iacguard.embedded import (
     EmbeddedProblem,
@@ -48,6 +51,8 @@ _VALUE_CODES = frozenset({"invalid-value", "wrong-type"})
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
     resource = importlib.resources.files("iacguard") / "schemas" / SCHEMA_FILE
     schema = json.loads(resource.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)

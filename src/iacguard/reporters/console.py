@@ -78,10 +78,8 @@ def render_lines(
         if where:
             out.append(("    " + "  ".join(where), "dim"))
         for related in finding.related:
-            out.append((
-                f"    {related['message']}: {related['file']}:{related['line']}:{related['column']}",
-                "dim",
-            ))
+            where = f"{related['file']}:{related['line']}:{related['column']}"
+            out.append((f"    {related['message']}: {where}", "dim"))
         source = _source_line(sources, finding)
         if source:
             number = str(finding.start_line)

@@ -10,7 +10,7 @@ like ``json:x`` can be written as ``./json:x``.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -19,22 +19,41 @@ from typing import IO
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
 from iacguard.reporters.console import ConsoleOptions, write_console
-from iacguard.reporters.github import render_github
-from iacguard.reporters.json_report import render_json
-from iacguard.reporters.junit import render_junit
-from iacguard.reporters.sarif import render_sarif
 
 Renderer = Callable[[Report, int], str]
 
-#: Machine formats: each a pure function of (report, exit code).
-RENDERERS: Mapping[str, Renderer] = MappingProxyType({
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "github": render_github,
+#: Machine formats, each a pure function of (report, exit code), named as "module:function" so
+#: a run imports only the reporters it uses.
+_RENDERER_PATHS: Mapping[str, str] = MappingProxyType({
+    "json": "iacguard.reporters.json_report:render_json",
+    "sarif": "iacguard.reporters.sarif:render_sarif",
+    "junit": "iacguard.reporters.junit:render_junit",
+    "github": "iacguard.reporters.github:render_github",
 })
+
+
+def renderer(format_name: str) -> Renderer:
+    import importlib
+
+    module_name, _, function = _RENDERER_PATHS[format_name].partition(":")
+    found: Renderer = getattr(importlib.import_module(module_name), function)
+    return found
+
+
+class _LazyRenderers(Mapping[str, Renderer]):
+    def __getitem__(self, key: str) -> Renderer:
+        return renderer(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_RENDERER_PATHS)
+
+    def __len__(self) -> int:
+        return len(_RENDERER_PATHS)
+
+
+RENDERERS: Mapping[str, Renderer] = _LazyRenderers()
 CONSOLE = "console"
-FORMATS: tuple[str, ...] = (CONSOLE, *RENDERERS)
+FORMATS: tuple[str, ...] = (CONSOLE, *_RENDERER_PATHS)
 
 
 @dataclass(frozen=True)

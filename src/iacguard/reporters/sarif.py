@@ -116,16 +116,19 @@ def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
     }
     if spec.security_severity is not None:
         properties["security-severity"] = f"{float(spec.security_severity):.1f}"
-    return {
+    descriptor: dict[str, Any] = {
         "id": spec.id,
         "name": spec.name,
         "shortDescription": {"text": spec.title},
         "fullDescription": {"text": _one_paragraph(spec.docs.get("why", "")) or spec.title},
         "help": {"text": explain_rule(spec), "markdown": _help_markdown(spec)},
-        "helpUri": spec.help_uri,
-        "defaultConfiguration": {"level": spec.severity.value},
-        "properties": properties,
     }
+    # Custom rules (--rules) have no section in iacguard's rule docs: a link would be dead.
+    if spec.builtin:
+        descriptor["helpUri"] = spec.help_uri
+    descriptor["defaultConfiguration"] = {"level": spec.severity.value}
+    descriptor["properties"] = properties
+    return descriptor
 
 
 def foreign_rule_descriptor(finding: Finding) -> dict[str, Any]:
@@ -184,7 +187,8 @@ def _help_markdown(spec: RuleSpec) -> str:
     ]
     if references:
         parts += ["## References", "\n".join(references)]
-    parts.append(f"[Rule documentation]({spec.help_uri})")
+    if spec.builtin:
+        parts.append(f"[Rule documentation]({spec.help_uri})")
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -43,8 +43,8 @@ MAX_DEPLOYMENT_GROUP_ALARMS = 10
 @dataclass(frozen=True)
 class Requirement:
     """One way a resource fails a rule. ``problem`` may use ``{value}`` (the deciding value);
-    ``point_at`` names the key to report instead of the deciding value (kept when the deciding
-    value sits inside an ``Fn::If`` branch, because the branch is the more precise place)."""
+    ``point_at`` names the key to report instead of the deciding value; when the deciding value
+    sits inside an ``Fn::If``, the failing branch is reported instead (the more precise place)."""
 
     failing: Mapping[str, Any]
     problem: str
@@ -94,9 +94,28 @@ def check_requirements(scope: EvaluationScope, requirements: Sequence[Requiremen
 
 
 def _report_path(deciding: tuple[Any, ...], point_at: tuple[str, ...]) -> tuple[Any, ...]:
-    if point_at and "Fn::If" not in deciding:
+    if not point_at:
+        return deciding
+    if "Fn::If" not in deciding:
         return point_at
-    return deciding
+    # Follow the deciding path (with its branch hops) down to the key named by point_at, plus
+    # the branch chosen right below it: that is the failing branch, not an item inside it.
+    result: list[Any] = []
+    named = 0
+    position = 0
+    while position < len(deciding) and named < len(point_at):
+        segment = deciding[position]
+        if segment == "Fn::If":
+            result.extend(deciding[position : position + 2])
+            position += 2
+            continue
+        result.append(segment)
+        named += isinstance(segment, str)
+        position += 1
+    while deciding[position : position + 1] == ("Fn::If",):
+        result.extend(deciding[position : position + 2])
+        position += 2
+    return tuple(result)
 
 
 def verdict_from_judgements(
@@ -296,7 +315,7 @@ def codedeploy_all_at_once(ctx: CheckContext) -> Iterable[Verdict]:
             )
             if judgement.truth:
                 problems.setdefault(resolved.path, judgement.problem)
-    unknown = "its deployment configuration is only known at deploy time"
+    unknown = "whether it does depends on a deployment configuration known only at deploy time"
     return [verdict_from_judgements(branches, problems, unknown)]
 
 
@@ -519,12 +538,21 @@ def _last_key(path: tuple[Any, ...]) -> str:
 # --- IGR005: ECS services on the CODE_DEPLOY controller have a deployment group ------------
 
 _ECS_SERVICE_NAME_PATH = ("Properties", "ECSServices", "ServiceName")
+_CONTROLLER_TYPE = ("Properties", "DeploymentController", "Type")
 
 
 def _names_ecs_service(path: tuple[Any, ...]) -> bool:
     """Is a reference's path inside ``Properties.ECSServices[*].ServiceName``?"""
     named = [p for p in path if isinstance(p, str) and not p.startswith("Fn::")]
     return tuple(named[: len(_ECS_SERVICE_NAME_PATH)]) == _ECS_SERVICE_NAME_PATH
+
+
+def _names_template_resource(template: Template, source: str, path: tuple[Any, ...]) -> bool:
+    """Does the value at ``path`` of ``source`` refer to a resource of the template?"""
+    return any(
+        reference.path[: len(path)] == path and reference.target in template.resources
+        for reference in template.refs.references_from(source)
+    )
 
 
 def ecs_codedeploy_wiring(ctx: CheckContext) -> Iterable[Verdict]:
@@ -541,7 +569,7 @@ def ecs_codedeploy_wiring(ctx: CheckContext) -> Iterable[Verdict]:
     groups = ctx.template.resources_of_type(DEPLOYMENT_GROUP)
     if not groups:
         reason = Unknown("no CodeDeploy deployment group in this template; it may be elsewhere")
-        return [Verdict(Outcome.UNKNOWN, (), {"value": reason})]
+        return [Verdict(Outcome.UNKNOWN, _CONTROLLER_TYPE, {"value": reason})]
     service_name = ctx.resource.properties.get("ServiceName")
     undecided = False
     for group in groups:
@@ -550,18 +578,14 @@ def ecs_codedeploy_wiring(ctx: CheckContext) -> Iterable[Verdict]:
             if isinstance(name, str) and not is_dynamic_reference(name):
                 if name == service_name:
                     return [Verdict(Outcome.PASS)]
-            elif name is not ABSENT and referenced_resource(ctx.template, name) is None:
+            elif name is not ABSENT and not _names_template_resource(
+                ctx.template, group.logical_id, resolved.path
+            ):
                 undecided = True  # a parameter, an import or a computed name might be ours
     if undecided:
         reason = Unknown("a deployment group names its ECS service with a value known at deploy")
-        return [Verdict(Outcome.UNKNOWN, (), {"value": reason})]
-    return [
-        Verdict(
-            Outcome.FAIL,
-            ("Properties", "DeploymentController", "Type"),
-            {"value": "CODE_DEPLOY"},
-        )
-    ]
+        return [Verdict(Outcome.UNKNOWN, _CONTROLLER_TYPE, {"value": reason})]
+    return [Verdict(Outcome.FAIL, _CONTROLLER_TYPE, {"value": "CODE_DEPLOY"})]
 
 
 # --- IGR009: SAM functions deploy gradually, gated by alarms ------------------------------

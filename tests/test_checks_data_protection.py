@@ -1,0 +1,95 @@
+"""Data-protection checks beyond the fixture files: one finding where two would land on the
+same spot, UNKNOWN outcomes, and the shared CDK fixture app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iacguard.engine import EngineOptions, check_template
+from iacguard.findings import Finding, Outcome
+from iacguard.load import load_document
+from iacguard.model.template import Template, build_template
+from iacguard.rules.registry import load_rules
+
+RULES = {rule.id: rule for rule in load_rules()}
+ASSEMBLY = Path("cdk/app-a/cdk.out/assembly-Prod")
+
+
+def _template(tmp_path: Path, text: str) -> Template:
+    path = tmp_path / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    return build_template(load_document(path), path.name)
+
+
+def _run(template: Template, rule_id: str) -> tuple[list[Finding], dict[str, Outcome]]:
+    findings, evaluations = check_template(
+        template, [RULES[rule_id]], EngineOptions(show_unknown=True)
+    )
+    return findings, {e.logical_id: e.outcome for e in evaluations}
+
+
+TABLES = """\
+Parameters:
+  Protect:
+    Type: String
+Resources:
+  Bare:
+    Type: AWS::DynamoDB::Table
+  HalfConfigured:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Retain
+    Properties:
+      DeletionProtectionEnabled: !Ref Protect
+      PointInTimeRecoverySpecification:
+        PointInTimeRecoveryEnabled: true
+"""
+
+
+def test_missing_settings_on_the_same_spot_make_one_finding(tmp_path: Path) -> None:
+    template = _template(tmp_path, TABLES)
+    policies, _ = _run(template, "IGD001")
+    assert [(f.logical_id, f.start_line, f.message) for f in policies] == [
+        (
+            "Bare",
+            5,
+            "Stateful resource Bare (AWS::DynamoDB::Table) does not set DeletionPolicy "
+            "or UpdateReplacePolicy",
+        ),
+        (
+            "HalfConfigured",
+            7,
+            "Stateful resource HalfConfigured (AWS::DynamoDB::Table) does not "
+            "set UpdateReplacePolicy",
+        ),
+    ]
+    protection, outcomes = _run(template, "IGD002")
+    assert [(f.logical_id, f.start_line) for f in protection] == [
+        ("Bare", 5),
+        ("HalfConfigured", 11),
+    ]
+    assert outcomes == {"Bare": Outcome.FAIL, "HalfConfigured": Outcome.UNKNOWN}
+
+
+def test_cdk_app_resources_set_both_policies(shared_dir: Path) -> None:
+    checked: dict[str, Outcome] = {}
+    for name in (
+        "ProdRegistryB82DC0F6.template.json",
+        "ProdStorefront65317B0F.template.json",
+        "ProdRegistryLegacyImages630D89E8.nested.template.json",
+    ):
+        path = shared_dir / ASSEMBLY / name
+        template = build_template(load_document(path), name)
+        findings, outcomes = _run(template, "IGD001")
+        assert findings == []
+        checked.update(outcomes)
+    # The CDK writes Retain/Retain for repositories and log groups (RemovalPolicy.RETAIN).
+    assert checked == {
+        "CheckoutRepoAC9CCDBD": Outcome.PASS,
+        "ReportsRepoF269885D": Outcome.PASS,
+        "LegacyRepo473B9CD3": Outcome.PASS,
+        "ContainerLogsB6BC7C88": Outcome.PASS,
+        "PriceSyncLogsC9BD1EEA": Outcome.PASS,
+        "ReportExportLogsFFD1CB23": Outcome.PASS,
+        "AppLogGroup7D8CD952": Outcome.PASS,
+        "AuditLogGroup6D13791A": Outcome.PASS,
+    }
