@@ -48,9 +48,15 @@ def test_log_group_names_written_differently_compare_equal(written: Any) -> None
     assert name_template(written) == "/aws/lambda/${Fn}"
 
 
-def test_names_that_depend_on_a_condition_are_not_compared() -> None:
-    assert name_template({"Fn::If": ["C", "/a", "/b"]}) is None
-    assert name_template({"Fn::Join": ["", ["/aws/lambda/", {"Fn::Select": [0, ["x"]]}]]}) is None
+def test_other_intrinsics_match_only_the_same_expression() -> None:
+    lookup = {"Fn::FindInMap": ["Config", "Lambda", "Prefix"]}
+    function_name = {"Fn::Sub": ["${P}-1", {"P": lookup}]}
+    log_group_name = {"Fn::Sub": ["/aws/lambda/${Prefix}-1", {"Prefix": lookup}]}
+    assert "/aws/lambda/" + str(name_template(function_name)) == name_template(log_group_name)
+    other = {"Fn::Sub": ["/aws/lambda/${P}-1", {"P": {"Fn::FindInMap": ["Config", "X", "Y"]}}]}
+    assert name_template(other) != name_template(log_group_name)
+    assert name_template({"NotAFunction": "x"}) is None
+    assert name_template(["a", "list"]) is None
 
 
 RETENTIONS = """\

@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 
 
 def run(*args: str, cwd: Path = FIXTURES, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    environment = {**os.environ, "NO_COLOR": "1", "CI": "false", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "iacguard", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, env=environment,
@@ -28,20 +28,23 @@ def test_version() -> None:
     assert result.stdout.startswith("iacguard ")
 
 
+CORE = ("--select", "IGE001,IGL001,IGA001")
+
+
 def test_clean_template_exits_zero() -> None:
-    result = run("check", "--no-validate", "clean.yaml")
+    result = run("check", "--no-validate", *CORE, "clean.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 template checked" in result.stdout
     assert "no findings" in result.stdout
 
 
 def test_finding_is_located_with_fix_and_exits_one() -> None:
-    result = run("check", "--no-validate", "defective.yaml")
+    result = run("check", "--no-validate", *CORE, "defective.yaml")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert (
-        "defective.yaml:5:5 IGE001 error ECR repository Repo does not scan images on push "
-        "(ScanOnPush is not set)" in lines
+        "defective.yaml:5:5 IGE001 error ECR repository Repo is not scanned: ScanOnPush is not "
+        "set and no registry scanning rule in this template covers it" in lines
     )
     assert "    5 |     Properties:" in lines
     assert "      |     ^^^^^^^^^^" in lines
@@ -96,7 +99,7 @@ def test_exclude_glob(tmp_path: Path) -> None:
 
 
 def test_json_report_has_complete_findings() -> None:
-    result = run("check", "--no-validate", "--format", "json", "defective.yaml")
+    result = run("check", "--no-validate", *CORE, "--format", "json", "defective.yaml")
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["format_version"] == "1.0"
@@ -111,7 +114,8 @@ def test_json_report_has_complete_findings() -> None:
 
 def test_output_file_is_written(tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.json"
-    result = run("check", "--no-validate", "--format", "json", "--output", str(target), "defective.yaml")
+    result = run("check", "--no-validate", *CORE, "--format", "json", "--output", str(target),
+                 "defective.yaml")
     assert result.returncode == 1
     assert json.loads(target.read_text())["summary"]["findings"] == 1
 

@@ -31,7 +31,9 @@ def test_interrupted_run_leaves_nothing_half_written(tmp_path: Path, sent: int, 
     _, err = process.communicate(timeout=60)
     if process.returncode == 1:
         pytest.skip("the run finished before the signal arrived")
-    assert process.returncode == expected, err
+    # A shell reports a process killed by SIGINT as 130 too, so a pipeline sees the same status
+    # whether Python exits with 130 itself or re-raises the signal on the way out.
+    assert process.returncode in (expected, -sent), err
     assert "Traceback" not in err
     assert not report.exists()
     leftovers = list((tmp_path / "reports").glob("*")) if (tmp_path / "reports").exists() else []

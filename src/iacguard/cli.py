@@ -72,6 +72,10 @@ def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      "functions) [default: validate]."),
         click.option("--region", "regions", multiple=True, metavar="REGION",
                      help="AWS region to validate against (repeatable; default us-east-1)."),
+        click.option("--engine", "engines", multiple=True, metavar="ENGINE",
+                     help="Engines that check each template: iacguard, checkov (repeatable or "
+                     "comma-separated) [default: iacguard]. checkov needs "
+                     "pip install 'iacguard[checkov]'."),
         click.option("--inline-suppressions/--no-inline-suppressions", default=None,
                      help="Honour suppressions written in templates (# iacguard: comments and "
                      "Metadata) [default: honour]."),
@@ -99,8 +103,17 @@ def _resolve_settings(
         show_unknown=flags["show_unknown"],
         inline_suppressions=flags["inline_suppressions"],
         output=tuple(outputs),
+        engines=_engines(flags["engines"]),
     )
     return resolve_settings(paths, command_line, flags["config_file"], flags["isolated"])
+
+
+def _engines(values: Sequence[str]) -> tuple[str, ...]:
+    """--engine names, checked here because click cannot check a comma-separated list."""
+    from iacguard.engines import parse_engines
+
+    names = _split(values)
+    return parse_engines(names) if names else ()
 
 
 def _load_rules_for(settings: Settings) -> tuple[list[RuleSpec], list[RuleSpec]]:
@@ -185,6 +198,7 @@ def check(
     **flags: Any,
 ) -> None:
     """Check CloudFormation templates (files or folders; default: the current folder)."""
+    from iacguard.engines import IACGUARD
     from iacguard.outcome import exit_code
     from iacguard.parameters import parse_parameter_flags, read_parameters_file
     from iacguard.runner import CheckSettings, run_check
@@ -201,7 +215,7 @@ def check(
     every, rules = _load_rules_for(settings)
     check_settings = CheckSettings(
         paths=paths or (Path("."),),
-        rules=tuple(rules),
+        rules=tuple(rules) if IACGUARD in settings.engines else (),
         excludes=settings.exclude,
         include=settings.include,
         parameter_values=parameter_values,
@@ -214,6 +228,7 @@ def check(
         ignore=settings.ignore,
         facts=settings.facts,
         suppression=_suppression_policy(settings, every, baseline_file),
+        engines=settings.engines,
     )
     from iacguard.reporters.outputs import plan_outputs
 

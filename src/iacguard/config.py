@@ -51,6 +51,7 @@ DEFAULTS: Mapping[str, Any] = {
     "parameters": {},
     "validate": True,
     "regions": ["us-east-1"],
+    "engines": ["iacguard"],
     "output": [],
     "show-unknown": False,
     "inline-suppressions": True,
@@ -97,6 +98,7 @@ class CommandLine:
     show_unknown: bool | None = None
     inline_suppressions: bool | None = None
     output: Sequence[str] | None = None
+    engines: Sequence[str] | None = None
 
     def given(self) -> dict[str, Any]:
         """The settings this command line sets, under their configuration-file names."""
@@ -150,6 +152,8 @@ class Settings:
     #: The effective values under their configuration-file names, for ``iacguard config``.
     effective: Mapping[str, Any]
     config: ConfigFile | None = None
+    #: Engines that check each template: "iacguard" (our rules) and/or "checkov".
+    engines: tuple[str, ...] = ("iacguard",)
 
     def where(self, key_path: tuple[Any, ...]) -> str:
         """``file:line`` of a setting when it came from the file, else how it was given."""
@@ -501,6 +505,7 @@ def _build(
         parameters=tuple((glob, dict(values)) for glob, values in merged["parameters"].items()),
         validate=bool(merged["validate"]),
         regions=tuple(merged["regions"]),
+        engines=tuple(merged["engines"]),
         output=output,
         show_unknown=bool(merged["show-unknown"]),
         inline_suppressions=bool(merged["inline-suppressions"]),

@@ -14,6 +14,7 @@ from typing import Any
 from iacguard.config import path_matches
 from iacguard.discover import Candidate, discover
 from iacguard.engine import EngineOptions, check_template
+from iacguard.engines import CHECKOV, DEFAULT_ENGINES, require_engines
 from iacguard.findings import FileProblem, Report
 from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
@@ -48,6 +49,8 @@ class CheckSettings:
     #: Configuration ``facts``, shown to every check as ``ctx.options["facts"]``.
     facts: Mapping[str, Any] = field(default_factory=dict)
     suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    #: Engines that check each template (iacguard.engines): our rules, and optionally checkov.
+    engines: tuple[str, ...] = DEFAULT_ENGINES
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -109,6 +112,13 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
         report.findings.extend(
             validate_template(loaded, settings.regions, settings.select, settings.ignore)
         )
+    if CHECKOV in settings.engines:
+        from iacguard.engines.checkov_engine import run_checkov_engine
+
+        merged = run_checkov_engine(loaded, report.findings, report.evaluations, settings.rules,
+                                    settings.select, settings.ignore)
+        report.findings[:] = merged.findings
+        report.notices.extend(merged.notices)
     # Keep this last: suppressions written in the template apply to every finding above.
     report.findings[:] = suppress_template_findings(
         report.findings, loaded, settings.suppression, settings.rule_ids
@@ -118,6 +128,7 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
 
 def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = None) -> Report:
     report = Report(rules_run=list(settings.rules))
+    require_engines(settings.engines)
     if settings.validate and validation_selected(settings.select, settings.ignore):
         check_regions(settings.regions)
     if candidates is None:

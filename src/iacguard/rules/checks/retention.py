@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -31,7 +32,9 @@ def name_template(value: Any, depth: int = 0) -> str | None:
     """A name as Fn::Sub text ('/aws/lambda/${Fn}'), so differently written names compare.
 
     A Ref becomes ``${X}``, a GetAtt ``${X.Attr}``; Fn::Join and Fn::Sub with a variable map are
-    flattened. None when the name depends on anything else (Fn::If, Fn::Select, ...).
+    flattened. Any other intrinsic (Fn::FindInMap, Fn::If, ...) becomes an opaque token made
+    from its exact text: the same expression yields the same value on both sides, and different
+    ones are simply not matched. None for values that are not names at all.
     """
     if depth > 20:
         return None
@@ -40,6 +43,8 @@ def name_template(value: Any, depth: int = 0) -> str | None:
     if not isinstance(value, dict) or len(value) != 1:
         return None
     ((function, argument),) = value.items()
+    if not isinstance(function, str) or not (function == "Ref" or function.startswith("Fn::")):
+        return None
     if function == "Ref" and isinstance(argument, str):
         return f"${{{argument}}}"
     if function == "Fn::GetAtt":
@@ -50,8 +55,17 @@ def name_template(value: Any, depth: int = 0) -> str | None:
     if function == "Fn::Sub":
         return _sub_template(argument, depth)
     if function == "Fn::Join":
-        return _join_template(argument, depth)
-    return None
+        joined = _join_template(argument, depth)
+        if joined is not None:
+            return joined
+    return _opaque_token(value)
+
+
+def _opaque_token(value: Any) -> str | None:
+    try:
+        return "${" + json.dumps(value, sort_keys=True, default=str) + "}"
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _sub_template(argument: Any, depth: int) -> str | None:
