@@ -180,6 +180,14 @@ def _suppression_policy(
 @click.option("--write-baseline", "write_baseline_file",
               type=click.Path(path_type=Path, dir_okay=False),
               help="Record the run's active findings in this baseline file.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: the number of CPUs].")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Cache per-template results here [default: ~/.cache/iacguard].")
+@click.option("--no-cache", is_flag=True, help="Check every template again; read no cache.")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Check only the K-th of N deterministic slices of the templates (1-based); "
+              "combine the shards' reports with 'iacguard merge'.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, one line each.")
 @click.option("--statistics", is_flag=True,
               help="Print counts per rule and severity instead of each finding.")
@@ -192,12 +200,17 @@ def check(
     parameters_file: Path | None,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    shard: str | None,
     quiet: bool,
     statistics: bool,
     debug: bool,
     **flags: Any,
 ) -> None:
     """Check CloudFormation templates (files or folders; default: the current folder)."""
+    from iacguard.cache import default_cache_dir
     from iacguard.engines import IACGUARD
     from iacguard.outcome import exit_code
     from iacguard.parameters import parse_parameter_flags, read_parameters_file
@@ -229,6 +242,9 @@ def check(
         facts=settings.facts,
         suppression=_suppression_policy(settings, every, baseline_file),
         engines=settings.engines,
+        jobs=jobs or _cpu_count(),
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        shard=_parse_shard(shard),
     )
     from iacguard.reporters.outputs import plan_outputs
 
@@ -241,6 +257,25 @@ def check(
     for notice in report.notices:
         sys.stderr.write(f"iacguard: notice: {notice}\n")
     sys.exit(int(code))
+
+
+def _cpu_count() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _parse_shard(value: str | None) -> tuple[int, int] | None:
+    """``K/N`` (1-based on the command line) as a 0-based (index, count)."""
+    if value is None:
+        return None
+    index, separator, count = value.partition("/")
+    if not (separator and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise IacguardError(f"--shard {value!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+    return int(index) - 1, int(count)
 
 
 def _write_baseline(report: Any, path: Path, rule_ids: frozenset[str]) -> None:
@@ -256,6 +291,40 @@ def _write_baseline(report: Any, path: Path, rule_ids: frozenset[str]) -> None:
     report.notices.append(
         f"wrote {count} finding{'s' if count != 1 else ''} to baseline {written.display}"
     )
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="console",
+              show_default=True, help="Format of the merged report on standard output.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH",
+              help="Write a merged report file (repeatable), as for 'check'.")
+@click.option("--fail-on", type=click.Choice(("error", "warning", "note", "never")),
+              default="error", show_default=True)
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Custom rule paths the shards used (for the SARIF rules list).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, one line each.")
+def merge(
+    reports: tuple[Path, ...],
+    output_format: str,
+    outputs: tuple[str, ...],
+    fail_on: str,
+    rule_paths: tuple[Path, ...],
+    quiet: bool,
+) -> None:
+    """Merge the JSON reports of 'check --shard K/N' runs into one report and exit code."""
+    from iacguard.merge import merge_shards, read_shard
+    from iacguard.outcome import exit_code
+    from iacguard.reporters.outputs import plan_outputs
+    from iacguard.rules.registry import load_rules
+    from iacguard.suppress import META_RULES
+
+    plan = plan_outputs(output_format, outputs)
+    merged = merge_shards((read_shard(path) for path in reports),
+                          [*load_rules(rule_paths), *META_RULES])
+    code = exit_code(merged, fail_on)
+    _deliver(merged, code, plan, quiet, False)
+    sys.exit(int(code))
 
 
 @cli.command("config")

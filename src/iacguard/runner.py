@@ -5,12 +5,22 @@ This module wires the stages together and owns nothing else; each stage lives in
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacguard.cache import (
+    ResultCache,
+    cache_key,
+    report_from_data,
+    report_to_data,
+    run_fingerprint,
+)
 from iacguard.config import path_matches
 from iacguard.discover import Candidate, discover
 from iacguard.engine import EngineOptions, check_template
@@ -20,7 +30,13 @@ from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
 from iacguard.rules.spec import RuleSpec
 from iacguard.suppress import SuppressionPolicy, suppress_run, suppress_template_findings
-from iacguard.validate import DEFAULT_REGIONS, check_regions, validate_template, validation_selected
+from iacguard.validate import (
+    DEFAULT_REGIONS,
+    check_regions,
+    prepare_validation,
+    validate_template,
+    validation_selected,
+)
 
 _TEMPLATE_MARKERS = re.compile(
     r"AWSTemplateFormatVersion|^\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
@@ -51,6 +67,12 @@ class CheckSettings:
     suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
     #: Engines that check each template (iacguard.engines): our rules, and optionally checkov.
     engines: tuple[str, ...] = DEFAULT_ENGINES
+    #: Worker processes; 1 checks in this process.
+    jobs: int = 1
+    #: Where per-template results are cached; None turns the cache off.
+    cache_dir: Path | None = None
+    #: (index, count): check only the index-th of count deterministic slices of the templates.
+    shard: tuple[int, int] | None = None
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -129,8 +151,12 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
 def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = None) -> Report:
     report = Report(rules_run=list(settings.rules))
     require_engines(settings.engines)
-    if settings.validate and validation_selected(settings.select, settings.ignore):
-        check_regions(settings.regions)
+    if (
+        settings.validate
+        and settings.regions != DEFAULT_REGIONS
+        and validation_selected(settings.select, settings.ignore)
+    ):
+        check_regions(settings.regions)  # imports cfn-lint: only when regions were chosen
     if candidates is None:
         found, problems = discover(settings.paths, settings.excludes, settings.root)
         report.problems.extend(problems)
@@ -138,11 +164,114 @@ def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = 
         found = list(candidates)
     if settings.include:
         found = [c for c in found if c.requested or _included(c.display, settings.include)]
-    for candidate in found:
-        report.merge(check_candidate(candidate, settings))
+    if settings.shard is not None:
+        found = [c for c in found if shard_of(c, settings.shard[1]) == settings.shard[0]]
+    for result in check_all(found, settings):
+        report.merge(result)
     suppress_run(report, settings.suppression, settings.rule_ids)
     report.sort()
     return report
+
+
+def shard_of(candidate: Candidate, count: int) -> int:
+    """Deterministic slice of a template; a CDK assembly's stacks stay together, so cross-stack
+    rules still see every stack of the assembly."""
+    key = str(candidate.stack.assembly_dir) if candidate.stack is not None else candidate.display
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % count
+
+
+def _settings_fingerprint(settings: CheckSettings) -> str:
+    return run_fingerprint(
+        {
+            "rules": [(r.id, r.severity.value, dict(r.options), r.source_file) for r in settings.rules],
+            "rule_options": settings.rule_options,
+            "parameters": settings.parameter_values,
+            "template_parameters": settings.template_parameters,
+            "show_unknown": settings.show_unknown,
+            "validate": settings.validate,
+            "regions": settings.regions,
+            "select": settings.select,
+            "ignore": settings.ignore,
+            "facts": settings.facts,
+            "suppression": repr(settings.suppression),
+            "engines": settings.engines,
+        }
+    )
+
+
+def check_cached(candidate: Candidate, settings: CheckSettings, fingerprint: str) -> Report:
+    """``check_candidate`` through the result cache (when one is configured)."""
+    if settings.cache_dir is None:
+        return check_candidate(candidate, settings)
+    try:
+        content = candidate.path.read_bytes()
+    except OSError:
+        return check_candidate(candidate, settings)  # reports the problem itself
+    cache = ResultCache(settings.cache_dir)
+    stack = repr(candidate.stack) if candidate.stack is not None else ""
+    key = cache_key(content, candidate.display + "\x00" + stack, fingerprint)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = check_candidate(candidate, settings)
+    cache.put(key, result)
+    return result
+
+
+#: Below this many templates a worker pool costs more than it saves.
+_PARALLEL_THRESHOLD = 4
+
+
+def check_all(found: Sequence[Candidate], settings: CheckSettings) -> list[Report]:
+    """Check every candidate, in worker processes when worthwhile; results keep input order."""
+    fingerprint = _settings_fingerprint(settings) if settings.cache_dir is not None else ""
+    if settings.jobs <= 1 or len(found) < _PARALLEL_THRESHOLD:
+        results = [check_cached(c, settings, fingerprint) for c in found]
+    else:
+        results = _check_in_workers(found, settings, fingerprint)
+    if settings.cache_dir is not None:
+        ResultCache(settings.cache_dir).prune()
+    return results
+
+
+def _worker_setup() -> None:
+    """Workers leave signals to the parent, which stops them; they never print tracebacks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _check_as_json(candidate: Candidate, settings: CheckSettings, fingerprint: str) -> str:
+    """Results cross the process boundary as JSON, so only plain data ever travels."""
+    return json.dumps(report_to_data(check_cached(candidate, settings, fingerprint)))
+
+
+def _check_in_workers(
+    found: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+) -> list[Report]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if settings.validate:
+        # Load cfn-lint once here so forked workers inherit it instead of each loading it.
+        prepare_validation()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers = min(settings.jobs, len(found))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup)
+    try:
+        task = functools.partial(_check_as_json, settings=settings, fingerprint=fingerprint)
+        chunk = max(1, len(found) // (workers * 8))
+        results = [report_from_data(json.loads(text)) for text in pool.map(task, found,
+                                                                               chunksize=chunk)]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
+    pool.shutdown()
+    return results
 
 
 def _included(display_path: str, include: Sequence[str]) -> bool:

@@ -27,9 +27,8 @@ def parse_engines(names: Iterable[str]) -> tuple[str, ...]:
         if not normalized:
             continue
         if normalized not in KNOWN_ENGINES:
-            raise IacguardError(
-                f"unknown engine {name.strip()!r} for --engine (engines: {', '.join(KNOWN_ENGINES)})"
-            )
+            known = ", ".join(KNOWN_ENGINES)
+            raise IacguardError(f"unknown engine {name.strip()!r} for --engine (engines: {known})")
         if normalized not in chosen:
             chosen.append(normalized)
     return tuple(chosen) or DEFAULT_ENGINES

@@ -317,7 +317,7 @@ def _checkov_input(template: Template) -> Iterator[Path]:
 
 
 def _failure(record: Any) -> CheckovFailure:
-    start, end = (list(record.file_line_range or ()) + [0, 0])[:2]
+    start, end = [*(record.file_line_range or ()), 0, 0][:2]
     return CheckovFailure(
         check_id=str(record.check_id),
         check_name=str(record.check_name or record.check_id),
@@ -421,7 +421,8 @@ def merge_findings(
     failing: dict[tuple[str, str, str], list[int]] = {}
     for index, finding in enumerate(ours):
         if finding.outcome is Outcome.FAIL and finding.source != SOURCE:
-            failing.setdefault((finding.rule_id, finding.file, finding.logical_id), []).append(index)
+            key = (finding.rule_id, finding.file, finding.logical_id)
+            failing.setdefault(key, []).append(index)
     agreed: dict[int, list[str]] = {}
     kept: list[Finding] = []
     notices: list[str] = []

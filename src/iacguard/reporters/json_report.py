@@ -62,11 +62,20 @@ def report_to_dict(report: Report, exit_code: int) -> dict[str, Any]:
         },
         "findings": [finding_to_dict(f) for f in report.findings],
         "problems": [
-            {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+            {"file": p.file, "line": p.line, "column": p.column, "message": p.message,
+             "requested": p.requested}
             for p in report.problems
         ],
         "files": {"checked": report.files_checked, "skipped": report.files_skipped},
         "notices": list(report.notices),
+        # What ran and every verdict, so shard reports can be merged into the report (and the
+        # SARIF rules list and JUnit pass counts) a single run would have given.
+        "rules_run": sorted(rule.id for rule in report.rules_run),
+        "evaluations": [
+            {"rule_id": e.rule_id, "file": e.file, "logical_id": e.logical_id,
+             "outcome": e.outcome.value}
+            for e in report.evaluations
+        ],
     }
 
 

@@ -10,6 +10,7 @@ from iacguard.validate.cfnlint_bridge import (
     DEFAULT_REGIONS,
     RULE_ID_PREFIX,
     check_regions,
+    prepare_validation,
     validate_template,
     validation_selected,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_REGIONS",
     "RULE_ID_PREFIX",
     "check_regions",
+    "prepare_validation",
     "validate_template",
     "validation_selected",
 ]

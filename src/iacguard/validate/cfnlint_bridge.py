@@ -52,6 +52,11 @@ def check_regions(regions: Sequence[str]) -> None:
         )
 
 
+def prepare_validation() -> None:
+    """Import cfn-lint and build its rules now (before worker processes fork)."""
+    _rule_collection()
+
+
 def validate_template(
     template: Template,
     regions: Sequence[str] = DEFAULT_REGIONS,
@@ -104,6 +109,10 @@ def _rule_collection() -> Any:
     from cfnlint.config import ConfigMixIn
     from cfnlint.rules import Rules
 
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # cfn-lint logs some problems (a nested template it cannot open) besides reporting them
+        # as matches; the matches are what we report, so its log lines are only noise.
+        logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     config = ConfigMixIn()
     rules = Rules()
     for location in config.append_rules:

@@ -1,0 +1,133 @@
+"""A content-addressed cache of per-template results, so unchanged templates are not re-checked.
+
+The key covers everything a result depends on: the file's bytes, where it is shown, the
+iacguard version, the rules and their options, and the run's settings (validation, regions,
+parameters, suppression policy, and today's date because suppressions can expire). Entries are
+JSON, never pickle: a cache folder could come from an untrusted checkout, and loading it must not
+run code. Writes are atomic, so concurrent iacguard processes can share a folder; a damaged entry
+is just a miss. The folder is bounded: the oldest entries are pruned past ``MAX_ENTRIES``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from iacguard import __version__
+from iacguard.atomic import write_atomic
+from iacguard.findings import (
+    Evaluation,
+    FileProblem,
+    Finding,
+    Outcome,
+    Report,
+    Severity,
+    Suppression,
+)
+
+MAX_ENTRIES = 5000
+_FORMAT = "1"
+
+
+def default_cache_dir() -> Path:
+    """Outside the scanned tree, so a pull request cannot plant cache entries."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "iacguard"
+
+
+def cache_key(content: bytes, display: str, run_fingerprint: str) -> str:
+    digest = hashlib.sha256()
+    for part in (_FORMAT, __version__, run_fingerprint, display,
+                 datetime.date.today().isoformat()):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def run_fingerprint(parts: Any) -> str:
+    """A stable digest of the run's settings (anything JSON can represent, via repr fallback)."""
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Report | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return report_from_data(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, report: Report) -> None:
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), json.dumps(report_to_data(report)))
+
+    def prune(self) -> None:
+        """Keep the folder bounded; the least recently written entries go first."""
+        try:
+            entries = sorted(self.folder.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
+        except OSError:
+            return
+        excess = len(entries) - MAX_ENTRIES
+        for entry in entries[: max(excess, 0) + (MAX_ENTRIES // 5 if excess > 0 else 0)]:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
+def report_to_data(report: Report) -> dict[str, Any]:
+    return {
+        "findings": [_finding_to_data(f) for f in report.findings],
+        "problems": [asdict(p) for p in report.problems],
+        "evaluations": [
+            [e.rule_id, e.file, e.logical_id, e.outcome.value] for e in report.evaluations
+        ],
+        "files_checked": report.files_checked,
+        "files_skipped": report.files_skipped,
+        "notices": report.notices,
+    }
+
+
+def _finding_to_data(finding: Finding) -> dict[str, Any]:
+    data = asdict(finding)
+    data["severity"] = finding.severity.value
+    data["outcome"] = finding.outcome.value
+    data["related"] = list(finding.related)
+    return data
+
+
+def report_from_data(data: dict[str, Any]) -> Report:
+    findings = []
+    for item in data["findings"]:
+        suppression = item.pop("suppression")
+        findings.append(
+            Finding(
+                **{
+                    **item,
+                    "severity": Severity(item["severity"]),
+                    "outcome": Outcome(item["outcome"]),
+                    "related": tuple(item["related"]),
+                    "suppression": Suppression(**suppression) if suppression else None,
+                }
+            )
+        )
+    return Report(
+        findings=findings,
+        problems=[FileProblem(**p) for p in data["problems"]],
+        evaluations=[Evaluation(r, f, i, Outcome(o)) for r, f, i, o in data["evaluations"]],
+        files_checked=list(data["files_checked"]),
+        files_skipped=list(data["files_skipped"]),
+        notices=list(data["notices"]),
+    )
