@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from iacguard.engine import EngineOptions, check_template
 from iacguard.findings import Report
-from iacguard.load import LoadError, LoadedDocument, parse_text
+from iacguard.load import LoadedDocument, LoadError, parse_text
 from iacguard.model.template import build_template
 from iacguard.reporters.outputs import RENDERERS
 from iacguard.rules.registry import load_rules

@@ -34,7 +34,9 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="iacguard", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="iacguard", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Policy linter and template validator for AWS CloudFormation, SAM and CDK."""
 
@@ -427,12 +429,12 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 def _exit_cleanly_on_sigterm() -> None:
+    import contextlib
     import signal
 
-    try:
+    # Outside the main thread (embedded use) signals cannot be set: leave them alone.
+    with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, _raise_terminated)
-    except ValueError:  # not the main thread (embedded use): leave signals alone
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -126,7 +126,9 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
         if rule.check is not None:
             return list(CHECKS[rule.check](context))
         assert rule.when is not None
-        scope = EvaluationScope(context.template, context.resource, context.resolver, context.options)
+        scope = EvaluationScope(
+            context.template, context.resource, context.resolver, context.options
+        )
         return [verdict_from_branches(evaluate(rule.when, scope))]
     except Exception as exc:  # a broken rule must not take the run down with it
         LOG.debug("rule %s failed on %s", rule.id, context.resource.logical_id, exc_info=True)
@@ -201,7 +203,9 @@ def _finding(
     if verdict.outcome is Outcome.UNKNOWN:
         severity = Severity.NOTE
         reason = verdict.values.get("value")
-        detail = reason.reason if isinstance(reason, Unknown) else "a value known only at deploy time"
+        detail = (
+            reason.reason if isinstance(reason, Unknown) else "a value known only at deploy time"
+        )
         message = f"cannot tell statically ({detail}): {message}"
     return Finding(
         related=_creation_site(template, resource),

@@ -1,4 +1,4 @@
-"""Load CloudFormation YAML/JSON text into plain Python data that remembers where every value came from.
+"""Load CloudFormation YAML/JSON text into plain Python data that remembers where each value was.
 
 The result is made of ordinary dicts and lists (subclasses that carry spans), so it compares equal
 to what cfn-lint's decoder produces, while importing nothing heavier than PyYAML. Short-form tags
@@ -128,6 +128,7 @@ class _Builder:
         if depth > MAX_NESTING_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_NESTING_DEPTH} levels")
         tag = node.tag
+        value: Any
         if tag.startswith("!"):
             value, size = self._short_form(node, tag[1:], depth)
         elif isinstance(node, YamlScalarNode):
@@ -142,7 +143,8 @@ class _Builder:
         if size > MAX_EXPANDED_NODES:
             raise self.fail(
                 node,
-                f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias amplification)",
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes "
+                "(alias amplification)",
             )
         self.built[id(node)] = value
         self.expanded_size[id(node)] = size
@@ -218,7 +220,9 @@ class _Builder:
         result = MappingNode(span)
         result[function] = inner
         result.key_spans[function] = span
-        result.value_spans[function] = span if not isinstance(inner, (dict, list)) else inner.span
+        result.value_spans[function] = (
+            inner.span if isinstance(inner, (MappingNode, SequenceNode)) else span
+        )
         return result, size + 1
 
 
@@ -299,7 +303,8 @@ def decode_bytes(raw: bytes, path: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise LoadError(path, f"file is not valid UTF-8 (byte offset {exc.start})", line, 1) from None
+        message = f"file is not valid UTF-8 (byte offset {exc.start})"
+        raise LoadError(path, message, line, 1) from None
     return text
 
 
@@ -329,7 +334,9 @@ def read_text(path: Path, display: str | None = None) -> str:
     return decode_bytes(raw, shown)
 
 
-def load_document(path: Path, display: str | None = None, text: str | None = None) -> LoadedDocument:
+def load_document(
+    path: Path, display: str | None = None, text: str | None = None
+) -> LoadedDocument:
     """Read and parse one file. Raises :class:`LoadError` with the file, line and problem."""
     shown = display or str(path)
     content = read_text(path, shown) if text is None else text

@@ -183,7 +183,9 @@ def shard_of(candidate: Candidate, count: int) -> int:
 def _settings_fingerprint(settings: CheckSettings) -> str:
     return run_fingerprint(
         {
-            "rules": [(r.id, r.severity.value, dict(r.options), r.source_file) for r in settings.rules],
+            "rules": [
+                (r.id, r.severity.value, dict(r.options), r.source_file) for r in settings.rules
+            ],
             "rule_options": settings.rule_options,
             "parameters": settings.parameter_values,
             "template_parameters": settings.template_parameters,
@@ -256,6 +258,11 @@ def _check_in_workers(
     if settings.validate:
         # Load cfn-lint once here so forked workers inherit it instead of each loading it.
         prepare_validation()
+    if CHECKOV in settings.engines:
+        from iacguard.engines.checkov_engine import checkov_selected, prepare_checkov
+
+        if checkov_selected(settings.select, settings.ignore):
+            prepare_checkov()  # likewise checkov, which takes about 2 s to import
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = min(settings.jobs, len(found))

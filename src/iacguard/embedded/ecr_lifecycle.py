@@ -12,9 +12,7 @@ import importlib.resources
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 

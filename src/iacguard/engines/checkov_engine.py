@@ -199,6 +199,11 @@ def skips_notice(template: Template, skips: Sequence[CheckovSkip]) -> str:
 # --------------------------------------------------------------------------- running checkov
 
 
+def prepare_checkov() -> None:
+    """Import checkov now, before worker processes fork, so each inherits it (about 2 s)."""
+    _checkov_api()
+
+
 def scan_template(template: Template) -> CheckovScan:
     """checkov's CloudFormation checks over one template, in this process, offline and quiet."""
     api = _checkov_api()
@@ -264,13 +269,18 @@ def _logging_preserved() -> Iterator[None]:
             if handler not in handlers:
                 root.removeHandler(handler)
         root.filters[:] = filters
-        root.setLevel(root_level)
+        # setLevel empties every logger's level cache (milliseconds with checkov's hundreds
+        # of loggers), so only where checkov changed something.
+        if root.level != root_level:
+            root.setLevel(root_level)
         for handler, level, formatter in handler_state:
             handler.setLevel(level)
             handler.setFormatter(formatter)
         for name, (level, propagate) in others.items():
-            logging.getLogger(name).setLevel(level)
-            logging.getLogger(name).propagate = propagate
+            logger = logging.getLogger(name)
+            if logger.level != level:
+                logger.setLevel(level)
+            logger.propagate = propagate
 
 
 @contextlib.contextmanager

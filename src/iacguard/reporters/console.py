@@ -78,8 +78,8 @@ def render_lines(
         if where:
             out.append(("    " + "  ".join(where), "dim"))
         for related in finding.related:
-            where = f"{related['file']}:{related['line']}:{related['column']}"
-            out.append((f"    {related['message']}: {where}", "dim"))
+            site = f"{related['file']}:{related['line']}:{related['column']}"
+            out.append((f"    {related['message']}: {site}", "dim"))
         source = _source_line(sources, finding)
         if source:
             number = str(finding.start_line)

@@ -61,7 +61,9 @@ def rules_table(specs: Sequence[RuleSpec]) -> str:
     id_width = max((len(s.id) for s in specs), default=2)
     lines = [f"{'ID':<{id_width}}  {'SEVERITY':<8}  {'NAME':<48}  TITLE"]
     for spec in specs:
-        lines.append(f"{spec.id:<{id_width}}  {spec.severity.value:<8}  {spec.name:<48}  {spec.title}")
+        lines.append(
+            f"{spec.id:<{id_width}}  {spec.severity.value:<8}  {spec.name:<48}  {spec.title}"
+        )
     lines.append(f"\n{len(specs)} rules")
     return "\n".join(lines) + "\n"
 
@@ -131,7 +133,8 @@ def rules_markdown(specs: Sequence[RuleSpec]) -> str:
     ]
     for spec in specs:
         out.append(
-            f"| [{spec.id}](#{_anchor(spec)}) | {spec.name} | {spec.severity.value} | {spec.title} |"
+            f"| [{spec.id}](#{_anchor(spec)}) | {spec.name} | {spec.severity.value} "
+            f"| {spec.title} |"
         )
     for spec in specs:
         out += [

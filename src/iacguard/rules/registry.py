@@ -18,7 +18,7 @@ _RULE_SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_rules_dir() -> Path:
-    """Rules live in the repository's ``rules/`` folder; the wheel carries them inside the package."""
+    """The repository's ``rules/`` folder; the wheel carries it inside the package."""
     packaged = Path(str(resources.files("iacguard"))) / "builtin_rules"
     if packaged.is_dir():
         return packaged
@@ -117,14 +117,26 @@ def select_rules(
     ignore: Sequence[str] = (),
     extend_select: Sequence[str] = (),
 ) -> list[RuleSpec]:
-    """Apply --select / --ignore before anything runs: an ignored rule is never executed."""
+    """Apply --select / --ignore before anything runs: an ignored rule is never executed.
+
+    Preview rules (stricter or noisier checks a team opts into) run only when selected by their
+    exact id or name; a prefix or tag does not pull them in.
+    """
     chosen = [
         spec
         for spec in specs
-        if (not select or any(spec.matches_selector(s) for s in select))
-        or any(spec.matches_selector(s) for s in extend_select)
+        if (
+            (not select or any(spec.matches_selector(s) for s in select))
+            or any(spec.matches_selector(s) for s in extend_select)
+        )
+        and (spec.status != "preview" or _named(spec, (*select, *extend_select)))
+        and spec.status != "removed"
     ]
     return [spec for spec in chosen if not any(spec.matches_selector(s) for s in ignore)]
+
+
+def _named(spec: RuleSpec, selectors: Sequence[str]) -> bool:
+    return any(selector in (spec.id, spec.name) for selector in selectors)
 
 
 def find_rule(specs: Sequence[RuleSpec], key: str) -> RuleSpec | None:
