@@ -205,3 +205,10 @@ def test_rules_and_explain() -> None:
 
 def test_usage_error_exit_code() -> None:
     assert run("check", "--format", "nope").returncode == 2
+
+
+def test_minified_json_template_is_checked(tmp_path: Path) -> None:
+    template = tmp_path / "min.json"
+    template.write_text('{"Resources":{"Repo":{"Type":"AWS::ECR::Repository"}}}')
+    result = run("check", "--no-validate", *CORE, "--format", "json", str(template))
+    assert json.loads(result.stdout)["files"]["checked"] == [str(template)]

@@ -374,6 +374,31 @@ def test_template_without_a_file_checkov_reads_is_scanned_from_a_copy() -> None:
     ]
 
 
+@needs_checkov
+def test_checkov_skip_annotations_are_listed_in_a_notice(tmp_path: Path) -> None:
+    """checkov honours its own skips, which need no reason: the user is told which ones."""
+    path = tmp_path / "skips.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  AppLogs:\n"
+        "    Type: AWS::Logs::LogGroup\n"
+        "    Metadata:\n"
+        "      checkov:\n"
+        "        skip:\n"
+        "          - id: CKV_AWS_158\n"
+        "    Properties:\n"
+        "      RetentionInDays: 30\n",
+        encoding="utf-8",
+    )
+    template = build_template(load_document(path, "skips.yaml"), "skips.yaml", {})
+    result = run_checkov_engine(template, [], [], [])
+    assert result.findings == []
+    assert result.notices == [
+        "skips.yaml: checkov's own skip annotations turned off CKV_AWS_158 on AppLogs; "
+        "iacguard cannot require a reason or an expiry for those (see docs/checkov.md)"
+    ]
+
+
 HOST_LOGGING = """
 import logging, sys
 from pathlib import Path

@@ -24,7 +24,7 @@ from iacguard.cache import (
 from iacguard.config import path_matches
 from iacguard.discover import Candidate, discover
 from iacguard.engine import EngineOptions, check_template
-from iacguard.engines import CHECKOV, DEFAULT_ENGINES, require_engines
+from iacguard.engines import CHECKOV, DEFAULT_ENGINES, engine_versions, require_engines
 from iacguard.findings import FileProblem, Report
 from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
@@ -38,8 +38,9 @@ from iacguard.validate import (
     validation_selected,
 )
 
+#: Minified JSON puts "Resources" right after "{" or ",", not at the start of a line.
 _TEMPLATE_MARKERS = re.compile(
-    r"AWSTemplateFormatVersion|^\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
+    r"AWSTemplateFormatVersion|(?:^|[{,])\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
 )
 
 
@@ -112,13 +113,35 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
     template = build_template(document, candidate.display, parameter_values)
     if candidate.stack is not None:
         template.stack_name = candidate.stack.display_name
+        template.cfn_stack_name = candidate.stack.stack_name
         template.source_frames = candidate.stack.creation_frames
     return template
 
 
 def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
+    return _check_loaded(candidate, load_template(candidate, settings), settings, ())
+
+
+def check_unit(unit: Sequence[Candidate], settings: CheckSettings) -> Report:
+    """Check templates that belong together (the stacks of one CDK assembly) with each other in
+    view, so cross-stack rules can follow exports and ``Fn::GetStackOutput``."""
+    if len(unit) == 1:
+        return check_candidate(unit[0], settings)
+    loaded = [(candidate, load_template(candidate, settings)) for candidate in unit]
+    workspace = tuple(template for _, template in loaded if isinstance(template, Template))
     report = Report()
-    loaded = load_template(candidate, settings)
+    for candidate, template in loaded:
+        report.merge(_check_loaded(candidate, template, settings, workspace))
+    return report
+
+
+def _check_loaded(
+    candidate: Candidate,
+    loaded: Template | FileProblem | None,
+    settings: CheckSettings,
+    workspace: tuple[Template, ...],
+) -> Report:
+    report = Report()
     if loaded is None:
         report.files_skipped.append(candidate.display)
         return report
@@ -127,7 +150,7 @@ def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
         return report
     report.files_checked.append(candidate.display)
     options = EngineOptions(settings.show_unknown, settings.rule_options, settings.facts)
-    findings, evaluations = check_template(loaded, settings.rules, options)
+    findings, evaluations = check_template(loaded, settings.rules, options, workspace)
     report.findings.extend(findings)
     report.evaluations.extend(evaluations)
     if settings.validate:
@@ -197,27 +220,44 @@ def _settings_fingerprint(settings: CheckSettings) -> str:
             "facts": settings.facts,
             "suppression": repr(settings.suppression),
             "engines": settings.engines,
+            "engine_versions": engine_versions(settings.engines),
         }
     )
 
 
-def check_cached(candidate: Candidate, settings: CheckSettings, fingerprint: str) -> Report:
-    """``check_candidate`` through the result cache (when one is configured)."""
+def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> Report:
+    """``check_unit`` through the result cache (when one is configured)."""
     if settings.cache_dir is None:
-        return check_candidate(candidate, settings)
+        return check_unit(unit, settings)
     try:
-        content = candidate.path.read_bytes()
+        content = b"\x00".join(candidate.path.read_bytes() for candidate in unit)
     except OSError:
-        return check_candidate(candidate, settings)  # reports the problem itself
+        return check_unit(unit, settings)  # reports the problem itself
     cache = ResultCache(settings.cache_dir)
-    stack = repr(candidate.stack) if candidate.stack is not None else ""
-    key = cache_key(content, candidate.display + "\x00" + stack, fingerprint)
+    identity = "\x00".join(
+        candidate.display + "\x00" + (repr(candidate.stack) if candidate.stack else "")
+        for candidate in unit
+    )
+    key = cache_key(content, identity, fingerprint)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = check_candidate(candidate, settings)
+    result = check_unit(unit, settings)
     cache.put(key, result)
     return result
+
+
+def work_units(found: Sequence[Candidate]) -> list[tuple[Candidate, ...]]:
+    """One unit per plain template; one per CDK assembly folder, whose stacks stay together."""
+    units: dict[str, list[Candidate]] = {}
+    for candidate in found:
+        key = (
+            "assembly:" + str(candidate.stack.assembly_dir)
+            if candidate.stack is not None
+            else "file:" + candidate.display
+        )
+        units.setdefault(key, []).append(candidate)
+    return [tuple(unit) for unit in units.values()]
 
 
 #: Below this many templates a worker pool costs more than it saves.
@@ -227,10 +267,11 @@ _PARALLEL_THRESHOLD = 4
 def check_all(found: Sequence[Candidate], settings: CheckSettings) -> list[Report]:
     """Check every candidate, in worker processes when worthwhile; results keep input order."""
     fingerprint = _settings_fingerprint(settings) if settings.cache_dir is not None else ""
-    if settings.jobs <= 1 or len(found) < _PARALLEL_THRESHOLD:
-        results = [check_cached(c, settings, fingerprint) for c in found]
+    units = work_units(found)
+    if settings.jobs <= 1 or len(units) < _PARALLEL_THRESHOLD:
+        results = [check_cached(unit, settings, fingerprint) for unit in units]
     else:
-        results = _check_in_workers(found, settings, fingerprint)
+        results = _check_in_workers(units, settings, fingerprint)
     if settings.cache_dir is not None:
         ResultCache(settings.cache_dir).prune()
     return results
@@ -244,13 +285,15 @@ def _worker_setup() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _check_as_json(candidate: Candidate, settings: CheckSettings, fingerprint: str) -> str:
+def _check_as_json(
+    unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+) -> str:
     """Results cross the process boundary as JSON, so only plain data ever travels."""
-    return json.dumps(report_to_data(check_cached(candidate, settings, fingerprint)))
+    return json.dumps(report_to_data(check_cached(unit, settings, fingerprint)))
 
 
 def _check_in_workers(
-    found: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+    found: Sequence[tuple[Candidate, ...]], settings: CheckSettings, fingerprint: str
 ) -> list[Report]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -40,3 +40,19 @@ def require_engines(engines: Iterable[str]) -> None:
         from iacguard.engines.checkov_engine import require_checkov
 
         require_checkov()
+
+
+def engine_versions(engines: Iterable[str]) -> dict[str, str]:
+    """Installed versions of the chosen third-party engines, read from package metadata without
+    importing them: cached results must not outlive an upgrade of the engine."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions: dict[str, str] = {}
+    for engine in engines:
+        if engine == IACGUARD:
+            continue
+        try:
+            versions[engine] = version(engine)
+        except PackageNotFoundError:
+            versions[engine] = ""
+    return versions

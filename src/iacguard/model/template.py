@@ -102,6 +102,8 @@ class Template:
     transforms: tuple[str, ...]
     parameter_values: dict[str, Any] = field(default_factory=dict)
     stack_name: str = ""
+    #: The CloudFormation stack name (CDK ``stackName``), which other stacks' references use.
+    cfn_stack_name: str = ""
     refs: ReferenceIndex = field(default_factory=ReferenceIndex)
     #: Facts a CDK assembly adds (artifact id, creation stack frames) keyed by logical id.
     source_frames: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)

@@ -17,7 +17,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.findings import Outcome
@@ -538,8 +538,98 @@ def _coverage(ctx: CheckContext, kind: EntryKind, metrics: frozenset[str]) -> _C
                 f"alarm {watch.alarm} watches {dimension.name} {dimension.value!r}, which may be"
                 " this resource under the name CloudFormation gives it"
             )
+    _cover_across_stacks(ctx, kind, metrics, coverage)
     coverage.doubts.extend(_external_hints(key, entry.logical_id, kind.direct_forms))
     return coverage
+
+
+# --------------------------------------------------------------------------------------------
+# Alarms in other stacks of the same CDK assembly
+
+
+def _whole_reference(value: Any, logical_id: str) -> tuple[str, str] | None:
+    """(``Ref``/``GetAtt``, attribute) when ``value`` is exactly a reference to ``logical_id``."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((function, argument),) = value.items()
+    if function == "Ref" and argument == logical_id:
+        return "Ref", ""
+    if function == "Fn::GetAtt":
+        parts = argument.split(".", 1) if isinstance(argument, str) else argument
+        if isinstance(parts, list) and len(parts) == 2 and parts[0] == logical_id:
+            return "GetAtt", str(parts[1])
+    if function == "Fn::Sub" and isinstance(argument, str) and _WHOLE_SUB.match(argument):
+        name = argument[2:-1]
+        target, _, attribute = name.partition(".")
+        if target == logical_id:
+            return ("GetAtt", attribute) if attribute else ("Ref", "")
+    return None
+
+
+def _export_name(export: Any, template: Template) -> str | None:
+    name = export.get("Name") if isinstance(export, Mapping) else None
+    if isinstance(name, str):
+        return name
+    text = name.get("Fn::Sub") if isinstance(name, Mapping) else None
+    if isinstance(text, str) and template.cfn_stack_name:
+        resolved = text.replace("${AWS::StackName}", template.cfn_stack_name)
+        return None if "${" in resolved else resolved
+    return None
+
+
+def _outputs_naming(
+    template: Template, logical_id: str, forms: frozenset[tuple[str, str]]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(output names, export names) of outputs whose whole value is this resource in a form
+    CloudWatch dimensions use (for a load balancer, its full name)."""
+    outputs: set[str] = set()
+    exports: set[str] = set()
+    for name, body in template.outputs.items():
+        if not isinstance(name, str) or not isinstance(body, Mapping):
+            continue
+        if _whole_reference(body.get("Value"), logical_id) not in forms:
+            continue
+        outputs.add(name)
+        export = _export_name(body.get("Export"), template)
+        if export is not None:
+            exports.add(export)
+    return frozenset(outputs), frozenset(exports)
+
+
+def _reads_output(value: Any, stack_name: str, outputs: frozenset[str], exports: frozenset[str]
+                  ) -> bool:
+    """Is a dimension value this stack's output, by export or by CDK's ``Fn::GetStackOutput``?"""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return False
+    ((function, argument),) = value.items()
+    if function == "Fn::ImportValue":
+        return isinstance(argument, str) and argument in exports
+    if function == "Fn::GetStackOutput" and isinstance(argument, Mapping):
+        return argument.get("StackName") == stack_name and argument.get("OutputName") in outputs
+    return False
+
+
+def _cover_across_stacks(
+    ctx: CheckContext, kind: EntryKind, metrics: frozenset[str], coverage: _Coverage
+) -> None:
+    """Within one assembly, an alarm in another stack that reads this resource through an
+    export or ``Fn::GetStackOutput`` counts, as it would once deployed."""
+    if len(ctx.workspace) < 2:
+        return
+    outputs, exports = _outputs_naming(ctx.template, ctx.resource.logical_id, kind.direct_forms)
+    if not outputs:
+        return
+    for other in ctx.workspace:
+        if other is ctx.template:
+            continue
+        for watch in _alarm_index(_TemplateKey(other)).watches:
+            for dimension in watch.dimensions:
+                if dimension.name == kind.dimension and _reads_output(
+                    dimension.value, ctx.template.cfn_stack_name, outputs, exports
+                ):
+                    # Conditions of another template are not this template's conditions.
+                    coverage.add(watch.watches(kind.namespace, metrics), replace(watch,
+                                                                               assumptions=()))
 
 
 def _cover_by_reference(
