@@ -159,8 +159,8 @@ def test_engine_names_split_checked_and_defaulted() -> None:
 def test_engine_checkov_without_the_extra_is_a_one_line_usage_error() -> None:
     # Hide checkov even where it is installed: None in sys.modules makes it unimportable.
     hidden = "import sys\nsys.modules['checkov'] = None\n" + NETWORK_GUARD
-    result = run_cli("check", "--no-validate", "--engine", "iacguard,checkov", SERVICE,
-                     script=hidden)
+    result = run_cli("check", "--no-cache", "--no-validate", "--engine", "iacguard,checkov",
+                     SERVICE, script=hidden)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
@@ -176,7 +176,7 @@ def test_a_run_without_the_engine_imports_nothing_of_checkov() -> None:
         "    print('CHECKOV_MODULES=%d' % sum(1 for m in sys.modules if m == 'checkov' "
         "or m.startswith('checkov.')), file=sys.stderr)\n"
     )
-    result = run_cli("check", "--format", "json", SERVICE, script=script)
+    result = run_cli("check", "--no-cache", "--format", "json", SERVICE, script=script)
     assert result.returncode == 1, result.stderr
     assert "CHECKOV_MODULES=0" in result.stderr
     findings = json.loads(result.stdout)["findings"]
@@ -286,7 +286,7 @@ def test_merged_report_offline_and_quiet() -> None:
     checkov contained, inline and configuration suppressions applied to checkov findings, and
     nothing on standard error but iacguard's notices."""
     result = run_cli(
-        "check", "--no-validate", "--format", "json", "--engine", "iacguard",
+        "check", "--no-cache", "--no-validate", "--format", "json", "--engine", "iacguard",
         "--engine", "checkov", "--config", f"{FIXTURES.as_posix()}/iacguard.yaml",
         SERVICE, REGISTRY, BROKEN,
         script=NETWORK_GUARD,
@@ -330,11 +330,11 @@ def test_select_and_ignore_apply_to_checkov_ids(at_repo_root: None) -> None:
 @needs_checkov
 def test_baseline_covers_checkov_findings(at_repo_root: None, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
-    first = run_cli("check", "--no-validate", "--engine", "iacguard,checkov",
+    first = run_cli("check", "--no-cache", "--no-validate", "--engine", "iacguard,checkov",
                     "--write-baseline", str(baseline), SERVICE)
     assert first.returncode == 0, first.stdout + first.stderr
-    second = run_cli("check", "--no-validate", "--engine", "iacguard,checkov", "--format",
-                     "json", "--baseline", str(baseline), SERVICE)
+    second = run_cli("check", "--no-cache", "--no-validate", "--engine", "iacguard,checkov",
+                     "--format", "json", "--baseline", str(baseline), SERVICE)
     assert second.returncode == 0, second.stderr
     kinds = {(f["rule_id"], (f["suppression"] or {}).get("kind"))
              for f in json.loads(second.stdout)["findings"]}
@@ -349,7 +349,8 @@ def test_engines_from_the_configuration_file(tmp_path: Path) -> None:
     (tmp_path / ".iacguard.yaml").write_text("engines: [checkov]\nvalidate: false\n",
                                              encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "iacguard", "check", "--format", "json", "service.yaml"],
+        [sys.executable, "-m", "iacguard", "check", "--no-cache", "--format", "json",
+         "service.yaml"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr  # checkov's findings are warnings

@@ -1,7 +1,7 @@
 """checkov as a second engine: its CloudFormation checks, run in-process, merged into our report.
 
 This is the only module that imports ``checkov``, and it does so inside functions: a run that
-does not choose the engine never pays checkov's import (2-5 s, see docs/checkov.md).
+does not choose the engine never pays checkov's import (about 2 s, see docs/checkov.md).
 
 Four things make checkov fit a linter that runs offline in pipelines:
 
@@ -11,7 +11,7 @@ Four things make checkov fit a linter that runs offline in pipelines:
   asked for it.
 * **Offline.** Only checkov's CloudFormation runner is used, never its command line, which is
   what contacts the vendor platform (guidelines, custom policies, run configuration). The
-  platform client is also told to skip downloads, so nothing that reaches it can go online.
+  platform client is also told to skip downloads, as checkov's ``--skip-download`` would.
 * **Contained.** checkov runs once per template, in this process (its parser would fork a
   worker per call otherwise). A template that makes checkov raise, such as one whose resource
   ``Type`` is a mapping, costs only checkov's findings for that template, with a notice.
@@ -243,8 +243,8 @@ def _checkov_api() -> _CheckovApi:
             raise CheckovUnavailable(
                 f"the checkov engine cannot import checkov ({error}): {INSTALL_HINT}"
             ) from None
-    # Belt and braces: the runner never asks the platform for anything, and if some code path
-    # ever did, this makes the client answer from nothing instead of going online.
+    # Belt and braces: the runner never asks the platform for anything; should a later checkov
+    # start fetching guidelines or policies from it, this keeps those downloads off.
     bc_integration.skip_download = True
     return _CheckovApi(Runner, RunnerFilter, parallel_runner, ParallelizationType.NONE)
 
