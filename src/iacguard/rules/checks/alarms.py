@@ -189,6 +189,14 @@ def _external_hints(
 ) -> list[str]:
     """Reasons to believe another stack handles this resource: it is exported (in one of the
     given forms, when forms are given) or passed to a nested stack."""
+    return list(_external_hints_cached(key, logical_id, forms))
+
+
+@functools.lru_cache(maxsize=1024)
+def _external_hints_cached(
+    key: _TemplateKey, logical_id: str, forms: frozenset[tuple[str, str]] | None
+) -> tuple[str, ...]:
+    """Cached: a topic shared by hundreds of alarms is asked about once per alarm."""
     template = key.template
     hints: list[str] = []
     for reference in _exported_references(key).get(logical_id, ()):
@@ -202,7 +210,7 @@ def _external_hints(
         if source is not None and source.type == NESTED_STACK:
             hints.append(f"it is passed to nested stack {reference.source}")
             break
-    return hints
+    return tuple(hints)
 
 
 # --------------------------------------------------------------------------------------------
@@ -823,11 +831,22 @@ def _topic_of(template: Template, action: Any) -> str | None:
 
 
 def _topic_subscribed(ctx: CheckContext, topic: str) -> bool:
-    resource = ctx.template.resources[topic]
-    if any(_is_live_list(v.value) for v in ctx.lookup("Properties.Subscription", resource.node)):
+    return _topic_has_subscriber(_TemplateKey(ctx.template), topic)
+
+
+@functools.lru_cache(maxsize=256)
+def _topic_has_subscriber(key: _TemplateKey, topic: str) -> bool:
+    """Cached per topic: hundreds of alarms often share one topic, and each would otherwise
+    walk all of its referrers again (quadratic in the number of alarms)."""
+    template = key.template
+    resource = template.resources[topic]
+    resolver = Resolver(template)
+    if any(
+        _is_live_list(v.value) for v in resolver.lookup(resource.node, "Properties.Subscription")
+    ):
         return True
-    for reference in ctx.template.refs.referrers(topic):
-        source = ctx.template.resources.get(reference.source)
+    for reference in template.refs.referrers(topic):
+        source = template.resources.get(reference.source)
         if source is None:
             continue
         prefix = _TOPIC_SUBSCRIBERS.get(source.type)
