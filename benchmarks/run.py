@@ -72,7 +72,9 @@ def run_once(command: Sequence[str], cwd: Path) -> Measurement:
     return Measurement(elapsed, usage.ru_maxrss / 1024)
 
 
-def median_run(command: Sequence[str], cwd: Path, repeat: int, before: object = None) -> Measurement:
+def median_run(
+    command: Sequence[str], cwd: Path, repeat: int, before: object = None
+) -> Measurement:
     """Median wall time of ``repeat`` runs (after ``before``, e.g. clearing a cache), peak RSS."""
     runs = []
     for _ in range(repeat):
@@ -132,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the whole-corpus runs")
     args = parser.parse_args(argv)
 
-    iacguard = [sys.executable, "-m", "iacguard"]
+    # The installed console script, as users and pre-commit run it.
+    script = Path(sys.executable).with_name("iacguard")
+    iacguard = [str(script)] if script.exists() else [sys.executable, "-m", "iacguard"]
     cfn_lint = shutil.which("cfn-lint") or ""
     checkov = shutil.which("checkov")
     rows: list[Row] = []
