@@ -57,6 +57,19 @@ def run_fingerprint(parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def code_fingerprint() -> str:
+    """Size and modification time of every module and rule file of the installed package, so a
+    development checkout (where the version string does not change) never reuses stale results."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".yml", ".json"}:
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                parts.append(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
 class ResultCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder

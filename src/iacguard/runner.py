@@ -17,6 +17,7 @@ from typing import Any
 from iacguard.cache import (
     ResultCache,
     cache_key,
+    code_fingerprint,
     report_from_data,
     report_to_data,
     run_fingerprint,
@@ -206,9 +207,10 @@ def shard_of(candidate: Candidate, count: int) -> int:
 def _settings_fingerprint(settings: CheckSettings) -> str:
     return run_fingerprint(
         {
-            "rules": [
-                (r.id, r.severity.value, dict(r.options), r.source_file) for r in settings.rules
-            ],
+            # The whole rule (its logic and metadata), not only its id: a custom rule file that
+            # changes must not be answered from the cache.
+            "rules": [repr(rule) for rule in settings.rules],
+            "code": code_fingerprint(),
             "rule_options": settings.rule_options,
             "parameters": settings.parameter_values,
             "template_parameters": settings.template_parameters,
