@@ -378,3 +378,25 @@ def test_explain_and_rules_list_the_suppression_rules(
                  "IG0005  warning   unused-suppression",
                  "IG0007  error     invalid-suppression"):
         assert any(row.startswith(line) for row in listing.splitlines()), line
+
+
+def test_other_engine_ids_are_valid_and_never_called_unused(tmp_path: Path) -> None:
+    from iacguard.rules.registry import load_rules
+    from iacguard.runner import CheckSettings, run_check
+    from iacguard.suppress import META_RULES, SuppressionPolicy
+
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Repo:  # iacguard: ignore[CKV_AWS_136,checkov/CKV_AWS_51,E3012] kms is set org-wide\n"
+        "    Type: AWS::ECR::Repository\n"
+    )
+    rules = load_rules()
+    every = [*rules, *META_RULES]
+    policy = SuppressionPolicy(
+        known_rules={**{s.name: s.id for s in every}, **{s.id: s.id for s in every}}
+    )
+    report = run_check(CheckSettings(paths=(template,), rules=tuple(rules), validate=False,
+                                     root=tmp_path, suppression=policy))
+    meta = [f.rule_id for f in report.findings if f.rule_id.startswith("IG0")]
+    assert meta == []

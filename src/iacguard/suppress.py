@@ -50,10 +50,11 @@ _INLINE_DIRECTIVE = re.compile(
     r"#[ \t]*iacguard[ \t]*:[ \t]*ignore[ \t]*\[(?P<ids>[^\]]*)\](?P<rest>.*)$"
 )
 _INLINE_EXPIRES = re.compile(r"(?:^|\s)expires=(?P<date>\S+)")
-_RULE_ID_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9/-]*$")
-#: cfn-lint rule ids, with or without the ``cfn-lint/`` prefix its findings carry: iacguard can
-#: not tell whether such a rule ran, so it never calls a suppression of one unknown or unused.
-_CFN_LINT_ID = re.compile(r"^(cfn-lint/)?[EWI][0-9]{4}$")
+_RULE_ID_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_/-]*$")
+#: Rule ids of the other engines (cfn-lint, checkov), with or without the source prefix their
+#: findings carry: iacguard cannot tell whether such a rule ran, so it never calls a suppression
+#: of one unknown or unused.
+_CFN_LINT_ID = re.compile(r"^(?:(cfn-lint/)?[EWI][0-9]{4}|(checkov/)?CKV2?_[A-Z0-9_]+)$")
 _SOURCE_SEPARATOR = "/"
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
