@@ -5,9 +5,10 @@ Heavy modules are imported inside the commands so ``iacguard --version`` stays i
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -251,7 +252,8 @@ def check(
     from iacguard.reporters.outputs import plan_outputs
 
     plan = plan_outputs(output_format, settings.output)  # before the run: a bad --output fails fast
-    report = run_check(check_settings)
+    with _progress_bar() as progress:
+        report = run_check(check_settings, progress=progress)
     if write_baseline_file is not None:
         _write_baseline(report, write_baseline_file, check_settings.rule_ids)
     code = exit_code(report, settings.fail_on)
@@ -259,6 +261,42 @@ def check(
     for notice in report.notices:
         sys.stderr.write(f"iacguard: notice: {notice}\n")
     sys.exit(int(code))
+
+
+#: Fewer templates than this finish before a progress bar would be worth drawing.
+_PROGRESS_MIN_UNITS = 6
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error, only on an interactive terminal outside CI."""
+    import os
+
+    from iacguard.ci_env import is_ci
+
+    if is_ci() or os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(file=sys.stderr), transient=True,
+    )
+    task = bar.add_task("templates", total=None)
+
+    def advance(done: int, total: int) -> None:
+        if total >= _PROGRESS_MIN_UNITS:
+            if not bar.live.is_started:
+                bar.start()
+            bar.update(task, completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _cpu_count() -> int:

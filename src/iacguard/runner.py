@@ -9,7 +9,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,7 +172,11 @@ def _check_loaded(
     return report
 
 
-def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = None) -> Report:
+def run_check(
+    settings: CheckSettings,
+    candidates: Sequence[Candidate] | None = None,
+    progress: Progress | None = None,
+) -> Report:
     report = Report(rules_run=list(settings.rules))
     require_engines(settings.engines)
     if (
@@ -190,7 +194,7 @@ def run_check(settings: CheckSettings, candidates: Sequence[Candidate] | None = 
         found = [c for c in found if c.requested or _included(c.display, settings.include)]
     if settings.shard is not None:
         found = [c for c in found if shard_of(c, settings.shard[1]) == settings.shard[0]]
-    for result in check_all(found, settings):
+    for result in check_all(found, settings, progress):
         report.merge(result)
     suppress_run(report, settings.suppression, settings.rule_ids)
     report.sort()
@@ -266,14 +270,21 @@ def work_units(found: Sequence[Candidate]) -> list[tuple[Candidate, ...]]:
 _PARALLEL_THRESHOLD = 4
 
 
-def check_all(found: Sequence[Candidate], settings: CheckSettings) -> list[Report]:
+#: Told (units done, units in all) as the run advances; the command line draws a progress bar.
+Progress = Callable[[int, int], None]
+
+
+def check_all(
+    found: Sequence[Candidate], settings: CheckSettings, progress: Progress | None = None
+) -> list[Report]:
     """Check every candidate, in worker processes when worthwhile; results keep input order."""
     fingerprint = _settings_fingerprint(settings) if settings.cache_dir is not None else ""
     units = work_units(found)
     if settings.jobs <= 1 or len(units) < _PARALLEL_THRESHOLD:
-        results = [check_cached(unit, settings, fingerprint) for unit in units]
+        outcomes: Iterable[Report] = (check_cached(unit, settings, fingerprint) for unit in units)
+        results = _tracked(outcomes, len(units), progress)
     else:
-        results = _check_in_workers(units, settings, fingerprint)
+        results = _check_in_workers(units, settings, fingerprint, progress)
     if settings.cache_dir is not None:
         ResultCache(settings.cache_dir).prune()
     return results
@@ -294,8 +305,20 @@ def _check_as_json(
     return json.dumps(report_to_data(check_cached(unit, settings, fingerprint)))
 
 
+def _tracked(results: Iterable[Report], total: int, progress: Progress | None) -> list[Report]:
+    collected = []
+    for done, result in enumerate(results, start=1):
+        collected.append(result)
+        if progress is not None:
+            progress(done, total)
+    return collected
+
+
 def _check_in_workers(
-    found: Sequence[tuple[Candidate, ...]], settings: CheckSettings, fingerprint: str
+    found: Sequence[tuple[Candidate, ...]],
+    settings: CheckSettings,
+    fingerprint: str,
+    progress: Progress | None,
 ) -> list[Report]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -315,8 +338,10 @@ def _check_in_workers(
     try:
         task = functools.partial(_check_as_json, settings=settings, fingerprint=fingerprint)
         chunk = max(1, len(found) // (workers * 8))
-        results = [report_from_data(json.loads(text)) for text in pool.map(task, found,
-                                                                               chunksize=chunk)]
+        texts = pool.map(task, found, chunksize=chunk)
+        results = _tracked(
+            (report_from_data(json.loads(text)) for text in texts), len(found), progress
+        )
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for child in multiprocessing.active_children():
