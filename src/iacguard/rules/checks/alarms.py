@@ -1230,6 +1230,8 @@ def ecs_cluster_without_container_insights(ctx: CheckContext) -> Iterable[Verdic
         ]
         return [_verdict_from_values(values, _insights_off)]
     default = str(ctx.options.get("account-default", "unknown"))
+    if ctx.options.get("facts", {}).get("container-insights") is True:
+        default = "enabled"  # declared in the configuration: the account setting turns it on
     path = ("Properties", "ClusterSettings")
     if default in _INSIGHTS_ON:
         return [Verdict(Outcome.PASS)]

@@ -100,6 +100,11 @@ def ecr_repository_scanning(ctx: CheckContext) -> Iterator[Verdict]:
     if repository.outcome is Outcome.PASS:
         yield repository
         return
+    if ctx.options.get("facts", {}).get("registry-scanning") is True:
+        # Declared in the configuration: a registry-level scanning baseline covers every
+        # repository of the account, outside these templates.
+        yield Verdict(Outcome.PASS)
+        return
     names = _repository_names(ctx)
     coverage = truth_any(
         _configuration_covers(ctx, configuration, names)
