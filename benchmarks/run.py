@@ -218,16 +218,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _copy_checkov_survivors(corpus: Path, target: Path) -> None:
-    """checkov aborts a directory scan on a resource whose Type is a mapping; leave those out."""
+    """checkov aborts a directory scan on a resource whose Type is a mapping (Rain modules);
+    leave those templates out so it has something to finish."""
+    from iacguard.load import LoadError, load_document
+
     for path in sorted(corpus.rglob("*")):
-        if path.suffix not in {".yaml", ".yml", ".json", ".template"}:
+        if path.suffix not in {".yaml", ".yml", ".json", ".template"} or not path.is_file():
             continue
-        text = path.read_text(errors="replace")
-        if "Type:\n" in text or '"Type": {' in text:
+        try:
+            data = load_document(path).data
+        except LoadError:
+            data = None
+        resources = data.get("Resources") if isinstance(data, dict) else None
+        if isinstance(resources, dict) and any(
+            isinstance(body, dict) and isinstance(body.get("Type"), dict)
+            for body in resources.values()
+        ):
             continue
         destination = target / path.relative_to(corpus)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(text)
+        destination.write_bytes(path.read_bytes())
 
 
 if __name__ == "__main__":
