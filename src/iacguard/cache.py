@@ -24,11 +24,10 @@ from iacguard.atomic import write_atomic
 from iacguard.findings import (
     Evaluation,
     FileProblem,
-    Finding,
     Outcome,
     Report,
-    Severity,
-    Suppression,
+    finding_from_dict,
+    finding_to_dict,
 )
 
 MAX_ENTRIES = 5000
@@ -102,7 +101,7 @@ class ResultCache:
 
 def report_to_data(report: Report) -> dict[str, Any]:
     return {
-        "findings": [_finding_to_data(f) for f in report.findings],
+        "findings": [finding_to_dict(f) for f in report.findings],
         "problems": [asdict(p) for p in report.problems],
         "evaluations": [
             [e.rule_id, e.file, e.logical_id, e.outcome.value] for e in report.evaluations
@@ -113,29 +112,8 @@ def report_to_data(report: Report) -> dict[str, Any]:
     }
 
 
-def _finding_to_data(finding: Finding) -> dict[str, Any]:
-    data = asdict(finding)
-    data["severity"] = finding.severity.value
-    data["outcome"] = finding.outcome.value
-    data["related"] = list(finding.related)
-    return data
-
-
 def report_from_data(data: dict[str, Any]) -> Report:
-    findings = []
-    for item in data["findings"]:
-        suppression = item.pop("suppression")
-        findings.append(
-            Finding(
-                **{
-                    **item,
-                    "severity": Severity(item["severity"]),
-                    "outcome": Outcome(item["outcome"]),
-                    "related": tuple(item["related"]),
-                    "suppression": Suppression(**suppression) if suppression else None,
-                }
-            )
-        )
+    findings = [finding_from_dict(item) for item in data["findings"]]
     return Report(
         findings=findings,
         problems=[FileProblem(**p) for p in data["problems"]],

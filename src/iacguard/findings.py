@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -129,3 +130,63 @@ class Report:
         self.files_checked.extend(other.files_checked)
         self.files_skipped.extend(other.files_skipped)
         self.notices.extend(other.notices)
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as plain data: the JSON report's shape, also used by the cache and by merge."""
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "source": finding.source,
+        "severity": finding.severity.value,
+        "outcome": finding.outcome.value,
+        "message": finding.message,
+        "fix": finding.fix,
+        "file": finding.file,
+        "start_line": finding.start_line,
+        "start_column": finding.start_column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "logical_id": finding.logical_id,
+        "resource_type": finding.resource_type,
+        "property_path": finding.property_path,
+        "construct_path": finding.construct_path,
+        "stack": finding.stack,
+        "fingerprint": finding.fingerprint,
+        "help_uri": finding.help_uri,
+        "related": [dict(item) for item in finding.related],
+        "suppression": None
+        if finding.suppression is None
+        else {
+            "kind": finding.suppression.kind,
+            "reason": finding.suppression.reason,
+            "location": finding.suppression.location,
+        },
+    }
+
+
+def finding_from_dict(item: Mapping[str, Any]) -> Finding:
+    """The inverse of :func:`finding_to_dict` (``fingerprint`` is derived, so it is not read)."""
+    suppression = item.get("suppression")
+    return Finding(
+        rule_id=item["rule_id"],
+        rule_name=item["rule_name"],
+        severity=Severity(item["severity"]),
+        message=item["message"],
+        fix=item["fix"],
+        file=item["file"],
+        start_line=item["start_line"],
+        start_column=item["start_column"],
+        end_line=item["end_line"],
+        end_column=item["end_column"],
+        logical_id=item["logical_id"],
+        resource_type=item["resource_type"],
+        property_path=item["property_path"],
+        construct_path=item["construct_path"],
+        stack=item["stack"],
+        outcome=Outcome(item["outcome"]),
+        source=item["source"],
+        help_uri=item["help_uri"],
+        suppression=Suppression(**suppression) if suppression else None,
+        related=tuple(item.get("related", ())),
+    )

@@ -9,15 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.errors import IacguardError
-from iacguard.findings import (
-    Evaluation,
-    FileProblem,
-    Finding,
-    Outcome,
-    Report,
-    Severity,
-    Suppression,
-)
+from iacguard.findings import Evaluation, FileProblem, Outcome, Report, finding_from_dict
 from iacguard.reporters.json_report import JSON_FORMAT_VERSION
 from iacguard.rules.spec import RuleSpec
 
@@ -37,32 +29,6 @@ def read_shard(path: Path) -> dict[str, Any]:
     return data
 
 
-def _finding(item: dict[str, Any]) -> Finding:
-    suppression = item.get("suppression")
-    return Finding(
-        rule_id=item["rule_id"],
-        rule_name=item["rule_name"],
-        severity=Severity(item["severity"]),
-        message=item["message"],
-        fix=item["fix"],
-        file=item["file"],
-        start_line=item["start_line"],
-        start_column=item["start_column"],
-        end_line=item["end_line"],
-        end_column=item["end_column"],
-        logical_id=item["logical_id"],
-        resource_type=item["resource_type"],
-        property_path=item["property_path"],
-        construct_path=item["construct_path"],
-        stack=item["stack"],
-        outcome=Outcome(item["outcome"]),
-        source=item["source"],
-        help_uri=item["help_uri"],
-        suppression=Suppression(**suppression) if suppression else None,
-        related=tuple(item.get("related", ())),
-    )
-
-
 def merge_shards(shards: Iterable[dict[str, Any]], known_rules: Sequence[RuleSpec]) -> Report:
     """One report from many; duplicate entries (a file named on every shard) appear once."""
     report = Report()
@@ -71,7 +37,7 @@ def merge_shards(shards: Iterable[dict[str, Any]], known_rules: Sequence[RuleSpe
     seen_problems: set[tuple[Any, ...]] = set()
     for shard in shards:
         for item in shard["findings"]:
-            finding = _finding(item)
+            finding = finding_from_dict(item)
             key = (finding.sort_key, finding.fingerprint)
             if key not in seen_findings:
                 seen_findings.add(key)

@@ -6,41 +6,9 @@ import json
 from typing import Any
 
 from iacguard import __version__
-from iacguard.findings import Finding, Report
+from iacguard.findings import Report, finding_to_dict
 
 JSON_FORMAT_VERSION = "1.0"
-
-
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": finding.rule_id,
-        "rule_name": finding.rule_name,
-        "source": finding.source,
-        "severity": finding.severity.value,
-        "outcome": finding.outcome.value,
-        "message": finding.message,
-        "fix": finding.fix,
-        "file": finding.file,
-        "start_line": finding.start_line,
-        "start_column": finding.start_column,
-        "end_line": finding.end_line,
-        "end_column": finding.end_column,
-        "logical_id": finding.logical_id,
-        "resource_type": finding.resource_type,
-        "property_path": finding.property_path,
-        "construct_path": finding.construct_path,
-        "stack": finding.stack,
-        "fingerprint": finding.fingerprint,
-        "help_uri": finding.help_uri,
-        "related": [dict(item) for item in finding.related],
-        "suppression": None
-        if finding.suppression is None
-        else {
-            "kind": finding.suppression.kind,
-            "reason": finding.suppression.reason,
-            "location": finding.suppression.location,
-        },
-    }
 
 
 def report_to_dict(report: Report, exit_code: int) -> dict[str, Any]:
