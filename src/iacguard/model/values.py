@@ -96,6 +96,7 @@ class Resolver:
 
     def __init__(self, template: Template) -> None:
         self.template = template
+        self._conditions: dict[str, bool | None] = {}
 
     def resolve(
         self,
@@ -126,6 +127,10 @@ class Resolver:
     ) -> list[Resolved]:
         if not (isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str)):
             return [Resolved(Unknown("malformed Fn::If"), path, assumptions)]
+        decided = self.condition_value(argument[0])
+        if decided is not None:
+            branch = 1 if decided else 2
+            return self.resolve(argument[branch], (*path, "Fn::If", branch), assumptions, depth + 1)
         results: list[Resolved] = []
         for branch, truth in ((1, True), (2, False)):
             assumption = Assumption("condition", argument[0], truth)
@@ -138,6 +143,60 @@ class Resolver:
         return results[:MAX_BRANCHES] if len(results) <= MAX_BRANCHES else [
             Resolved(Unknown("too many condition combinations"), path, assumptions)
         ]
+
+    def condition_value(self, name: str) -> bool | None:
+        """A condition's value when parameter values given by the user (``--parameter``) decide
+        it; None otherwise, so both branches of an ``Fn::If`` stay in play."""
+        if not self.template.parameter_values:
+            return None
+        if name not in self._conditions:
+            self._conditions[name] = None  # a cycle of conditions decides nothing
+            used: list[str] = []
+            value = self._condition(self._condition_definition(name), used, 0)
+            self._conditions[name] = value if used else None
+        return self._conditions[name]
+
+    def _condition_definition(self, name: str) -> Any:
+        section = self.template.root.get("Conditions")
+        return section.get(name) if isinstance(section, Mapping) else None
+
+    def _condition(self, expression: Any, used: list[str], depth: int) -> bool | None:
+        if depth > _MAX_RESOLVE_DEPTH or not isinstance(expression, Mapping):
+            return None
+        if len(expression) != 1:
+            return None
+        ((function, argument),) = expression.items()
+        if function == "Condition" and isinstance(argument, str):
+            value = self.condition_value(argument)
+            if value is not None:
+                used.append(argument)
+            return value
+        if not isinstance(argument, list):
+            return None
+        if function == "Fn::Equals" and len(argument) == 2:
+            left, right = (self._condition_operand(item, used) for item in argument)
+            return None if left is None or right is None else left == right
+        parts = [self._condition(item, used, depth + 1) for item in argument]
+        if function == "Fn::Not" and len(parts) == 1:
+            return None if parts[0] is None else not parts[0]
+        if function == "Fn::And":
+            return False if False in parts else (None if None in parts else True)
+        if function == "Fn::Or":
+            return True if True in parts else (None if None in parts else False)
+        return None
+
+    def _condition_operand(self, value: Any, used: list[str]) -> str | None:
+        """Fn::Equals compares strings; only literals and user-given parameters are known."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        if isinstance(value, Mapping) and len(value) == 1 and "Ref" in value:
+            name = value["Ref"]
+            if isinstance(name, str) and name in self.template.parameter_values:
+                used.append(name)
+                return self._condition_operand(self.template.parameter_values[name], [])
+        return None
 
     def _resolve_ref(
         self,
