@@ -83,3 +83,22 @@ def test_imports_are_present_but_unknown_and_missing_keys_are_absent() -> None:
     assert _values("Properties.Nothing") == [(ABSENT, ())]
     (through_import,) = _values("Properties.F.Inner")
     assert isinstance(through_import[0], Unknown) and not through_import[0].present
+
+
+def test_resource_not_deployed_under_given_parameters_is_not_checked() -> None:
+    from iacguard.engine import check_template
+    from iacguard.rules.registry import load_rules, select_rules
+
+    text = (
+        "Parameters:\n  Environment: {Type: String}\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Environment, prod]\n"
+        "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Condition: IsProd\n"
+    )
+    rules = select_rules(load_rules(), ["IGL001"])
+    for given, expected in (({}, ["IGL001"]), ({"Environment": "prod"}, ["IGL001"]),
+                            ({"Environment": "dev"}, [])):
+        data, is_json = parse_text(text, "t.yaml")
+        template = build_template(LoadedDocument(Path("t.yaml"), text, data, is_json), "t.yaml",
+                                  given)
+        findings, _ = check_template(template, rules)
+        assert [f.rule_id for f in findings] == expected, given

@@ -87,6 +87,8 @@ def check_template(
     for resource in template.resources.values():
         if resource.is_cdk_internal:
             continue
+        if resource.condition is not None and resolver.condition_value(resource.condition) is False:
+            continue  # the parameter values given say this resource is not deployed
         for rule in by_type.get(resource.type, ()):
             rule_options = {
                 **rule.options,
