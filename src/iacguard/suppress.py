@@ -35,6 +35,7 @@ from iacguard.config import ConfigSuppression, path_matches
 from iacguard.findings import Finding, Outcome, Report, Severity, Suppression
 from iacguard.load import MappingNode, Span, span_of
 from iacguard.model.template import Template
+from iacguard.model.values import ABSENT, node_at
 from iacguard.rules.spec import RuleSpec
 
 WITHOUT_REASON_ID = "IG0003"
@@ -502,15 +503,6 @@ def metadata_directives(template: Template) -> tuple[list[Directive], list[Malfo
     return directives, malformed
 
 
-def _node_at(data: Any, path: tuple[Any, ...]) -> Any:
-    node = data
-    for segment in path:
-        if not isinstance(node, dict) or segment not in node:
-            return None
-        node = node[segment]
-    return node
-
-
 def _read_metadata(
     data: Any,
     metadata_path: tuple[Any, ...],
@@ -521,8 +513,8 @@ def _read_metadata(
     malformed: list[Malformed],
 ) -> None:
     block_path = (*metadata_path, "iacguard")
-    block = _node_at(data, block_path)
-    if block is None:
+    block = node_at(data, block_path)
+    if block is ABSENT or block is None:
         return
 
     def bad(path: tuple[Any, ...], message: str) -> None:

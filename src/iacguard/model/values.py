@@ -7,7 +7,7 @@ it assumes), a ``Ref`` to a parameter with ``AllowedValues`` yields one branch p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,17 @@ class Resolved:
     value: Any
     path: tuple[Any, ...]
     assumptions: tuple[Assumption, ...] = ()
+
+
+def node_at(node: Any, path: Sequence[Any]) -> Any:
+    """The raw value at ``path`` (mapping keys and list indices), or ABSENT where it stops."""
+    for segment in path:
+        in_mapping = isinstance(node, Mapping) and segment in node
+        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        if not (in_mapping or in_list):
+            return ABSENT
+        node = node[segment]
+    return node
 
 
 def is_intrinsic(value: Any) -> bool:

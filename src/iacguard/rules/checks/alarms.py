@@ -34,6 +34,7 @@ from iacguard.model.values import (
     is_intrinsic,
     is_opaque,
     merge_assumptions,
+    node_at,
 )
 from iacguard.rules.api import CheckContext, CheckFunction, Verdict, verdict_from_branches
 from iacguard.rules.conditions import Branch, Truth
@@ -83,16 +84,6 @@ def _condition_of(resource: Resource) -> tuple[Assumption, ...]:
     return (Assumption("condition", name, True),) if name else ()
 
 
-def _node_at(node: Any, path: Sequence[Any]) -> Any:
-    for segment in path:
-        in_mapping = isinstance(node, Mapping) and segment in node
-        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
-        if not (in_mapping or in_list):
-            return ABSENT
-        node = node[segment]
-    return node
-
-
 def _if_assumptions(node: Any, path: Sequence[Any]) -> tuple[Assumption, ...]:
     """The ``Fn::If`` branches a path walks through, as the conditions it needs."""
     found: list[Assumption] = []
@@ -102,7 +93,7 @@ def _if_assumptions(node: Any, path: Sequence[Any]) -> tuple[Assumption, ...]:
             branch = path[position + 1]
             if isinstance(argument, list) and argument and isinstance(argument[0], str):
                 found.append(Assumption("condition", argument[0], branch == 1))
-        node = _node_at(node, (segment,))
+        node = node_at(node, (segment,))
     return tuple(found)
 
 
@@ -201,7 +192,7 @@ def _external_hints_cached(
     hints: list[str] = []
     for reference in _exported_references(key).get(logical_id, ()):
         output = template.outputs.get(reference.source.removeprefix("Outputs."))
-        form = _reference_form(reference, _node_at(output, reference.path))
+        form = _reference_form(reference, node_at(output, reference.path))
         if forms is None or form in forms:
             hints.append(f"it is exported by output {reference.source.removeprefix('Outputs.')}")
             break
@@ -661,12 +652,12 @@ def _cover_by_reference(
         if truth is False:
             continue
         rest = reference.path[len(dimension.path):]
-        value_node = _node_at(source.node, reference.path)
+        value_node = node_at(source.node, reference.path)
         form = None if _inside_expression(rest) else _reference_form(reference, value_node)
         if form is not None and form not in kind.direct_forms:
             coverage.misdirected.append((watch.alarm, _describe_form(form, reference.target)))
             continue
-        branch = _if_assumptions(_node_at(source.node, dimension.path), rest)
+        branch = _if_assumptions(node_at(source.node, dimension.path), rest)
         coverage.add(truth, watch, merge_assumptions(dimension.assumptions, branch) or ())
 
 

@@ -25,6 +25,7 @@ from iacguard.model.values import (
     is_intrinsic,
     is_opaque,
     merge_assumptions,
+    node_at,
 )
 from iacguard.rules.api import CheckContext, CheckFunction, Verdict
 from iacguard.rules.conditions import Branch, EvaluationScope, decide, evaluate
@@ -659,34 +660,24 @@ def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
     ``Globals.Function``, point at the function's own DeploymentPreference or AutoPublishAlias
     (or the resource) and say where the value comes from."""
     local = ctx.resource.node
-    if _exists_at(local, verdict.path):
+    if node_at(local, verdict.path) is not ABSENT:
         return verdict
     properties_path = verdict.path[1:] if verdict.path[:1] == ("Properties",) else ()
     defaults = ctx.template.globals.get("Function")
-    from_globals = bool(properties_path) and _exists_at(defaults, properties_path)
+    from_globals = bool(properties_path) and node_at(defaults, properties_path) is not ABSENT
     fallback: tuple[Any, ...] = ()
     for candidate in (
         ("Properties", "DeploymentPreference"),
         ("Properties", "AutoPublishAlias"),
         ("Properties",),
     ):
-        if _exists_at(local, candidate):
+        if node_at(local, candidate) is not ABSENT:
             fallback = candidate
             break
     values = dict(verdict.values)
     if from_globals:
         values["problem"] = f"{values['problem']} (set in Globals.Function)"
     return Verdict(verdict.outcome, fallback, values, verdict.assumptions)
-
-
-def _exists_at(node: Any, path: tuple[Any, ...]) -> bool:
-    for segment in path:
-        in_mapping = isinstance(node, Mapping) and segment in node
-        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
-        if not (in_mapping or in_list):
-            return False
-        node = node[segment]
-    return True
 
 
 CHECKS: dict[str, CheckFunction] = {
