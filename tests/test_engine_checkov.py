@@ -31,6 +31,7 @@ from iacguard.load import LoadedDocument, load_document, parse_text
 from iacguard.model.template import Template, build_template
 from iacguard.rules.registry import load_rules, select_rules
 from iacguard.runner import CheckSettings, run_check
+from test_no_network import NETWORK_GUARD
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path("tests") / "fixtures" / "checkov"
@@ -82,22 +83,6 @@ EXPECTED = [
      "(checkov CKV_AWS_66 agrees)", None),
 ]
 
-NETWORK_GUARD = """
-import socket, sys
-attempts = []
-def refuse(*args, **kwargs):
-    attempts.append(repr(args)[:80])
-    raise OSError("network blocked by test")
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
-from iacguard.cli import main
-try:
-    main(sys.argv[1:])
-finally:
-    sys.stderr.write("ATTEMPTS=%d\\n" % len(attempts))
-"""
 
 
 def run_cli(

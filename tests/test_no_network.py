@@ -8,7 +8,8 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 
-GUARD = """
+#: Runs the CLI with every way of opening a connection refused, then counts the attempts.
+NETWORK_GUARD = """
 import socket, sys
 attempts = []
 def refuse(*args, **kwargs):
@@ -28,7 +29,7 @@ finally:
 
 def test_check_with_validation_makes_no_network_calls() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", GUARD, "check", str(FIXTURES / "defective.yaml"), "--format", "json"],
+        [sys.executable, "-c", NETWORK_GUARD, "check", str(FIXTURES / "defective.yaml"), "--format", "json"],
         capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 1, result.stderr
