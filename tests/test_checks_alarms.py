@@ -9,21 +9,16 @@ from typing import Any
 
 import pytest
 
-from iacguard.engine import EngineOptions, check_template
 from iacguard.findings import Finding, Outcome
 from iacguard.load import load_document
 from iacguard.model.template import Template, build_template
 from iacguard.rules.checks import alarms
-from iacguard.rules.registry import load_rules
+from rule_harness import run_rule, write_template
 
-RULES = {rule.id: rule for rule in load_rules()}
+_template = write_template
 STOREFRONT = Path("cdk/app-a/cdk.out/assembly-Prod/ProdStorefront65317B0F.template.json")
 
 
-def _template(tmp_path: Path, text: str, name: str = "template.yaml") -> Template:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return build_template(load_document(path), name)
 
 
 def _findings(
@@ -32,9 +27,7 @@ def _findings(
     options: Mapping[str, Any] | None = None,
     show_unknown: bool = False,
 ) -> list[Finding]:
-    settings = EngineOptions(show_unknown=show_unknown, rule_options={rule_id: options or {}})
-    findings, _ = check_template(template, [RULES[rule_id]], settings)
-    return findings
+    return run_rule(template, rule_id, options, show_unknown)[0]
 
 
 def _located(findings: list[Finding]) -> list[tuple[str, int, str]]:

@@ -3,29 +3,22 @@ same spot, UNKNOWN outcomes, and the shared CDK fixture app."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from iacguard.engine import EngineOptions, check_template
-from iacguard.findings import Finding, Outcome
+from iacguard.findings import Outcome
 from iacguard.load import load_document
-from iacguard.model.template import Template, build_template
-from iacguard.rules.registry import load_rules
+from iacguard.model.template import build_template
+from rule_harness import run_rule, write_template
 
-RULES = {rule.id: rule for rule in load_rules()}
+_template = write_template
+# These tests read UNKNOWN verdicts as findings too.
+_run = functools.partial(run_rule, show_unknown=True)
 ASSEMBLY = Path("cdk/app-a/cdk.out/assembly-Prod")
 
 
-def _template(tmp_path: Path, text: str) -> Template:
-    path = tmp_path / "template.yaml"
-    path.write_text(text, encoding="utf-8")
-    return build_template(load_document(path), path.name)
 
 
-def _run(template: Template, rule_id: str) -> tuple[list[Finding], dict[str, Outcome]]:
-    findings, evaluations = check_template(
-        template, [RULES[rule_id]], EngineOptions(show_unknown=True)
-    )
-    return findings, {e.logical_id: e.outcome for e in evaluations}
 
 
 TABLES = """\

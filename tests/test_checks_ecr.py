@@ -3,38 +3,24 @@ cannot show (UNKNOWN), several problems in one lifecycle policy, rule options an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from iacguard.engine import EngineOptions, check_template
-from iacguard.findings import Finding, Outcome
+from iacguard.findings import Outcome
 from iacguard.load import load_document
-from iacguard.model.template import Template, build_template
+from iacguard.model.template import build_template
 from iacguard.rules.checks.ecr import registry_filter_matches
-from iacguard.rules.registry import load_rules
+from rule_harness import RULES, run_rule, write_template
 
-RULES = {rule.id: rule for rule in load_rules()}
+_template = write_template
+_run = run_rule
 ASSEMBLY = Path("cdk/app-a/cdk.out/assembly-Prod")
 
 
-def _template(tmp_path: Path, text: str) -> Template:
-    path = tmp_path / "template.yaml"
-    path.write_text(text, encoding="utf-8")
-    return build_template(load_document(path), path.name)
 
 
-def _run(
-    template: Template,
-    rule_id: str,
-    options: Mapping[str, Any] | None = None,
-    show_unknown: bool = False,
-) -> tuple[list[Finding], dict[str, Outcome]]:
-    settings = EngineOptions(show_unknown=show_unknown, rule_options={rule_id: options or {}})
-    findings, evaluations = check_template(template, [RULES[rule_id]], settings)
-    return findings, {e.logical_id: e.outcome for e in evaluations}
 
 
 # The example table of the ECR user guide ("Filters to choose which repositories are scanned").

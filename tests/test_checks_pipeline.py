@@ -3,31 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from pathlib import Path
-from typing import Any
 
-from iacguard.engine import EngineOptions, check_template
-from iacguard.findings import Finding, Outcome
-from iacguard.load import load_document, value_span_of
-from iacguard.model.template import Template, build_template
-from iacguard.rules.registry import load_rules
+from iacguard.findings import Outcome
+from iacguard.load import value_span_of
+from rule_harness import run_rule, write_template
 
-RULES = {rule.id: rule for rule in load_rules()}
-
-
-def _template(tmp_path: Path, text: str, name: str = "template.yaml") -> Template:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return build_template(load_document(path), name)
+_template = write_template
+# These tests read UNKNOWN verdicts as findings too.
+_run = functools.partial(run_rule, show_unknown=True)
 
 
-def _run(
-    template: Template, rule_id: str, options: Mapping[str, Any] | None = None
-) -> tuple[list[Finding], dict[str, Outcome]]:
-    settings = EngineOptions(show_unknown=True, rule_options={rule_id: options or {}})
-    findings, evaluations = check_template(template, [RULES[rule_id]], settings)
-    return findings, {e.logical_id: e.outcome for e in evaluations}
+
+
 
 
 BLOCK_BUILDSPEC = """\

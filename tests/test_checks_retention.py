@@ -3,35 +3,26 @@ different ways are matched, UNKNOWN outcomes, and the shared CDK fixture app."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from iacguard.engine import EngineOptions, check_template
-from iacguard.findings import Finding, Outcome
+from iacguard.findings import Outcome
 from iacguard.load import load_document
-from iacguard.model.template import Template, build_template
+from iacguard.model.template import build_template
 from iacguard.rules.checks.retention import name_template
-from iacguard.rules.registry import load_rules
+from rule_harness import run_rule, write_template
 
-RULES = {rule.id: rule for rule in load_rules()}
+_template = write_template
+# These tests read UNKNOWN verdicts as findings too.
+_run = functools.partial(run_rule, show_unknown=True)
 STOREFRONT = Path("cdk/app-a/cdk.out/assembly-Prod/ProdStorefront65317B0F.template.json")
 
 
-def _template(tmp_path: Path, text: str) -> Template:
-    path = tmp_path / "template.yaml"
-    path.write_text(text, encoding="utf-8")
-    return build_template(load_document(path), path.name)
 
 
-def _run(
-    template: Template, rule_id: str, options: Mapping[str, Any] | None = None
-) -> tuple[list[Finding], dict[str, Outcome]]:
-    settings = EngineOptions(show_unknown=True, rule_options={rule_id: options or {}})
-    findings, evaluations = check_template(template, [RULES[rule_id]], settings)
-    return findings, {e.logical_id: e.outcome for e in evaluations}
 
 
 @pytest.mark.parametrize(
