@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _copy_checkov_survivors(corpus: Path, target: Path) -> None:
     """checkov aborts a directory scan on a resource whose Type is a mapping (Rain modules);
     leave those templates out so it has something to finish."""
-    from iacguard.load import LoadError, load_document
+    from iacguard.load.parse import LoadError, load_document
 
     for path in sorted(corpus.rglob("*")):
         if path.suffix not in {".yaml", ".yml", ".json", ".template"} or not path.is_file():

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from iacguard.engine import EngineOptions, check_template
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.registry import load_rules
 from iacguard.findings import Finding, Outcome
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import Template, build_template
-from iacguard.rules.registry import load_rules
 
 RULES = {rule.id: rule for rule in load_rules()}
 

@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
-from iacguard.baseline import (
+from iacguard.cli import main
+from iacguard.errors import IacguardError
+from iacguard.findings import Finding, Outcome, Report, Severity, Suppression, fingerprint
+from iacguard.suppress.baseline import (
     Baseline,
     BaselineEntry,
     apply_baseline,
@@ -19,9 +22,6 @@ from iacguard.baseline import (
     read_baseline,
     render_baseline,
 )
-from iacguard.cli import main
-from iacguard.errors import IacguardError
-from iacguard.findings import Finding, Outcome, Report, Severity, Suppression, fingerprint
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

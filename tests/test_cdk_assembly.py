@@ -1,4 +1,4 @@
-"""Tests for iacguard.cdk_assembly (reading CDK cloud assemblies)."""
+"""Tests for iacguard.discover.cdk_assembly (reading CDK cloud assemblies)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("iacguard") is None:  # running without an installed package
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from iacguard.cdk_assembly import (  # noqa: E402
+from iacguard.discover.cdk_assembly import (  # noqa: E402
     CloudAssembly,
     NestedStackParent,
     SourceFrame,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from iacguard.engines.rules.checks import alarms
 from iacguard.findings import Finding, Outcome
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import Template, build_template
-from iacguard.rules.checks import alarms
 from rule_harness import run_rule, write_template
 
 _template = write_template

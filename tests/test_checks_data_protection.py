@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from iacguard.findings import Outcome
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
 from rule_harness import run_rule, write_template
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.engine import EngineOptions, check_template
+from iacguard.engines.rules.checks.ecr import registry_filter_matches
+from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.findings import Outcome
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.rules.checks.ecr import registry_filter_matches
 from rule_harness import RULES, run_rule, write_template
 
 _template = write_template

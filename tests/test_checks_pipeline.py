@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from iacguard.findings import Outcome
-from iacguard.load import value_span_of
+from iacguard.load.parse import value_span_of
 from rule_harness import run_rule, write_template
 
 _template = write_template

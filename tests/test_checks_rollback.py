@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from iacguard.engine import EngineOptions, check_template
-from iacguard.load import load_document
+from iacguard.engines.rules.checks.rollback import classify_alarm_name, merge_sam_globals
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.registry import load_rules
+from iacguard.load.parse import load_document
 from iacguard.model.template import Template, build_template
 from iacguard.model.values import ABSENT
-from iacguard.rules.checks.rollback import classify_alarm_name, merge_sam_globals
-from iacguard.rules.registry import load_rules
 
 
 def _template(tmp_path: Path, text: str) -> Template:

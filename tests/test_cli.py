@@ -174,13 +174,13 @@ def test_rule_crash_is_a_finding_and_exit_three(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import iacguard.runner
+    import iacguard.run.runner
     from iacguard.cli import main
 
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(iacguard.runner, "run_check", explode)
+    monkeypatch.setattr(iacguard.run.runner, "run_check", explode)
     with pytest.raises(SystemExit) as stop:
         main(["check", "--no-validate", str(FIXTURES / "clean.yaml")])
     assert stop.value.code == 3

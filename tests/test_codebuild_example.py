@@ -22,7 +22,7 @@ import yaml
 
 from iacguard import __version__
 from iacguard.ci_env import CiEnvironment, detect_ci, show_progress
-from iacguard.embedded import check_buildspec_text
+from iacguard.engines.rules.embedded import check_buildspec_text
 from iacguard.init import render_buildspec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from iacguard.cli import main
-from iacguard.config import CommandLine, config_schema, resolve_settings
-from iacguard.engine import EngineOptions, check_template
+from iacguard.engines.rules.api import CheckContext, Verdict
+from iacguard.engines.rules.checks import CHECKS
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.registry import load_rules
 from iacguard.errors import ConfigError
 from iacguard.findings import Severity
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.rules.api import CheckContext, Verdict
-from iacguard.rules.checks import CHECKS
-from iacguard.rules.registry import load_rules
+from iacguard.settings.config import CommandLine, config_schema, resolve_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard.reporters.outputs import RENDERERS
-from iacguard.rules.registry import load_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.engines.rules.registry import load_rules
+from iacguard.report.outputs import RENDERERS
+from iacguard.run.runner import CheckSettings, run_check
 
 
 def test_whole_corpus_has_no_internal_errors(shared_dir: Path) -> None:

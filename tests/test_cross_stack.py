@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from iacguard.rules.registry import load_rules, select_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.engines.rules.registry import load_rules, select_rules
+from iacguard.run.runner import CheckSettings, run_check
 
 RULES = tuple(select_rules(load_rules(), ["IGA004"]))
 

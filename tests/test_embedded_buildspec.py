@@ -1,4 +1,4 @@
-"""Tests for the inline CodeBuild buildspec checks in iacguard.embedded.buildspec."""
+"""Tests for the inline CodeBuild buildspec checks in iacguard.engines.rules.embedded.buildspec."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import iacguard.embedded as embedded
-from iacguard.embedded import EmbeddedProblem, check_buildspec_text, looks_like_inline_buildspec
+import iacguard.engines.rules.embedded as embedded
+from iacguard.engines.rules.embedded import (
+    EmbeddedProblem,
+    check_buildspec_text,
+    looks_like_inline_buildspec,
+)
 
 VALID = """\
 version: 0.2

@@ -1,4 +1,4 @@
-"""Tests for the ECR lifecycle policy checks in iacguard.embedded.ecr_lifecycle."""
+"""Tests for the ECR lifecycle policy checks in iacguard.engines.rules.embedded.ecr_lifecycle."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-import iacguard.embedded as embedded
-from iacguard.embedded import EmbeddedProblem, check_lifecycle_policy_text
+import iacguard.engines.rules.embedded as embedded
+from iacguard.engines.rules.embedded import EmbeddedProblem, check_lifecycle_policy_text
 
 TAGGED = (
     '{"rulePriority": 1, "description": "Keep 20 release images", '

@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 
 from iacguard.engines import parse_engines
-from iacguard.engines.checkov_engine import (
+from iacguard.engines.checkov import (
     CheckovFailure,
     failure_to_finding,
     merge_findings,
     run_checkov_engine,
 )
+from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.errors import IacguardError
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
-from iacguard.load import LoadedDocument, load_document, parse_text
+from iacguard.load.parse import LoadedDocument, load_document, parse_text
 from iacguard.model.template import Template, build_template
-from iacguard.rules.registry import load_rules, select_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.run.runner import CheckSettings, run_check
 from test_no_network import NETWORK_GUARD
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -390,9 +390,9 @@ import logging, sys
 from pathlib import Path
 if sys.argv[2] == "configured":
     logging.basicConfig(format="HOST %(levelname)s %(message)s", level=logging.WARNING)
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.engines.checkov_engine import scan_template
+from iacguard.engines.checkov import scan_template
 for name in ("service.yaml", "broken.yaml"):
     path = Path(sys.argv[1]) / name
     template = build_template(load_document(path, name), name, {})

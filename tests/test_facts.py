@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.rules.registry import load_rules, select_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.engines.rules.registry import load_rules, select_rules
+from iacguard.run.runner import CheckSettings, run_check
 
 TEMPLATE = (
     "Resources:\n"

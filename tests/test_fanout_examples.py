@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from iacguard.embedded import check_buildspec_text
+from iacguard.engines.rules.embedded import check_buildspec_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = ROOT / "examples" / "codebuild" / "buildspec-batch.yml"

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iacguard.engine import EngineOptions, check_template
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.registry import load_rules
 from iacguard.findings import Report
-from iacguard.load import LoadedDocument, LoadError, parse_text
+from iacguard.load.parse import LoadedDocument, LoadError, parse_text
 from iacguard.model.template import build_template
-from iacguard.reporters.outputs import RENDERERS
-from iacguard.rules.registry import load_rules
+from iacguard.report.outputs import RENDERERS
 
 RULES = load_rules()
 RESOURCE_TYPES = sorted({t for rule in RULES for t in rule.resource_types})

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.discover import Candidate
-from iacguard.rules.registry import load_rules
-from iacguard.runner import CheckSettings, check_candidate, run_check
+from iacguard.discover.walk import Candidate
+from iacguard.engines.rules.registry import load_rules
+from iacguard.run.runner import CheckSettings, check_candidate, run_check
 
 GOOD = (
     "AWSTemplateFormatVersion: '2010-09-09'\n"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iacguard.load import (
+from iacguard.load.parse import (
     MAX_TEMPLATE_BYTES,
     LoadError,
     Span,

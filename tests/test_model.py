@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.engine import check_template
-from iacguard.load import LoadedDocument, parse_text
+from iacguard.engines.rules.engine import check_template
+from iacguard.engines.rules.registry import load_rules
+from iacguard.load.parse import LoadedDocument, parse_text
 from iacguard.model.template import build_template, looks_like_template
-from iacguard.rules.registry import load_rules
 
 
 def _template(text: str):  # type: ignore[no-untyped-def]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from iacguard.findings import Report, Severity, Suppression
-from iacguard.reporters.console import ConsoleOptions
-from iacguard.reporters.outputs import render
+from iacguard.report.console import ConsoleOptions
+from iacguard.report.outputs import render
 from test_reporters_sarif import make_finding
 
 

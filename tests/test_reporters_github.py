@@ -4,7 +4,7 @@ message or path can end a command early or inject another."""
 from __future__ import annotations
 
 from iacguard.findings import FileProblem, Outcome, Report, Severity, Suppression
-from iacguard.reporters.github import escape_data, escape_property, render_github
+from iacguard.report.github import escape_data, escape_property, render_github
 from test_reporters_sarif import make_finding
 
 

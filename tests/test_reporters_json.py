@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from iacguard.findings import FileProblem, Outcome, Report, Severity, Suppression
-from iacguard.reporters.json_report import render_json, report_to_dict
+from iacguard.report.json_report import render_json, report_to_dict
 from test_reporters_sarif import make_finding
 from test_reporters_snapshots import REPO_ROOT, e2e_report
 

@@ -9,7 +9,7 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from iacguard.findings import Evaluation, FileProblem, Outcome, Report, Severity, Suppression
-from iacguard.reporters.junit import render_junit
+from iacguard.report.junit import render_junit
 from test_reporters_sarif import make_finding
 from test_reporters_snapshots import REPO_ROOT, e2e_report
 

@@ -15,8 +15,8 @@ from junitparser import JUnitXml
 from iacguard import cli
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
-from iacguard.reporters.console import ConsoleOptions
-from iacguard.reporters.outputs import (
+from iacguard.report.console import ConsoleOptions
+from iacguard.report.outputs import (
     FORMATS,
     RENDERERS,
     OutputPlan,

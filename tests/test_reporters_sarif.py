@@ -11,12 +11,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from iacguard.engines.rules.registry import load_rules
 from iacguard.findings import FileProblem, Finding, Outcome, Report, Severity, Suppression
-from iacguard.outcome import exit_code
-from iacguard.reporters import sarif
-from iacguard.reporters.sarif import render_sarif, sarif_log
-from iacguard.rules.registry import load_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.report import sarif
+from iacguard.report.sarif import render_sarif, sarif_log
+from iacguard.run.outcome import exit_code
+from iacguard.run.runner import CheckSettings, run_check
 from test_reporters_snapshots import REPO_ROOT, e2e_report
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from iacguard import __version__
+from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.findings import Report
-from iacguard.outcome import exit_code
-from iacguard.reporters.outputs import FORMATS, render
-from iacguard.rules.registry import load_rules, select_rules
-from iacguard.runner import CheckSettings, run_check
+from iacguard.report.outputs import FORMATS, render
+from iacguard.run.outcome import exit_code
+from iacguard.run.runner import CheckSettings, run_check
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = REPO_ROOT / "tests" / "snapshots"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.load import parse_text
-from iacguard.rules.docs import THEMES, explain_rule, rules_markdown
-from iacguard.rules.registry import load_rules
+from iacguard.engines.rules.docs import THEMES, explain_rule, rules_markdown
+from iacguard.engines.rules.registry import load_rules
+from iacguard.load.parse import parse_text
 
 RULES = load_rules(validate_builtin=True)
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_docs_rules_md_is_up_to_date() -> None:
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert current == rules_markdown(RULES), "run: python -m iacguard.rules.docs"
+    assert current == rules_markdown(RULES), "run: python -m iacguard.engines.rules.docs"
 
 
 def test_at_least_35_rules_covering_every_theme() -> None:
@@ -30,7 +30,7 @@ def test_at_least_35_rules_covering_every_theme() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_rule_metadata_is_complete(rule: object) -> None:
-    from iacguard.rules.spec import RuleSpec
+    from iacguard.engines.rules.spec import RuleSpec
 
     assert isinstance(rule, RuleSpec)
     assert rule.name.count("-") >= 1

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from fixture_expectations import read_expectations
-from iacguard.engine import EngineOptions, check_template
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.registry import load_rules
 from iacguard.findings import Outcome
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.rules.registry import load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 RULES = load_rules(validate_builtin=True)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-import iacguard.runner
-from iacguard.cache import ResultCache
-from iacguard.discover import discover
-from iacguard.reporters.json_report import report_to_dict
-from iacguard.rules.registry import load_rules
-from iacguard.runner import CheckSettings, run_check, shard_of
+import iacguard.run.runner
+from iacguard.discover.walk import discover
+from iacguard.engines.rules.registry import load_rules
+from iacguard.report.json_report import report_to_dict
+from iacguard.run.cache import ResultCache
+from iacguard.run.runner import CheckSettings, run_check, shard_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,7 +58,7 @@ def test_warm_cache_gives_the_same_report_without_checking_again(
     def must_not_run(*_: object, **__: object) -> None:
         raise AssertionError("a cached template was checked again")
 
-    monkeypatch.setattr(iacguard.runner, "check_candidate", must_not_run)
+    monkeypatch.setattr(iacguard.run.runner, "check_candidate", must_not_run)
     # The broken template is a problem report, cached like any other result.
     warm = _as_json(_settings(tree, cache_dir=cache))
     assert warm == cold
@@ -82,7 +82,7 @@ def test_damaged_cache_entries_are_misses(tree: Path, tmp_path: Path) -> None:
 
 
 def test_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("iacguard.cache.MAX_ENTRIES", 10)
+    monkeypatch.setattr("iacguard.run.cache.MAX_ENTRIES", 10)
     cache = ResultCache(tmp_path)
     for index in range(30):
         path = tmp_path / f"{index:02x}" / f"{index:064x}.json"

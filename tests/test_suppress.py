@@ -14,13 +14,18 @@ from pathlib import Path
 import pytest
 
 from iacguard.cli import main
-from iacguard.config import ConfigSuppression
+from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.findings import Finding, Report, Severity, Suppression
-from iacguard.load import load_document
+from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.rules.registry import load_rules, select_rules
-from iacguard.runner import CheckSettings, run_check
-from iacguard.suppress import META_RULES, SuppressionPolicy, meta_rules, suppress_template_findings
+from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.config import ConfigSuppression
+from iacguard.suppress.directives import (
+    META_RULES,
+    SuppressionPolicy,
+    meta_rules,
+    suppress_template_findings,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "suppress"
 TODAY = datetime.date(2026, 6, 1)
@@ -381,9 +386,9 @@ def test_explain_and_rules_list_the_suppression_rules(
 
 
 def test_other_engine_ids_are_valid_and_never_called_unused(tmp_path: Path) -> None:
-    from iacguard.rules.registry import load_rules
-    from iacguard.runner import CheckSettings, run_check
-    from iacguard.suppress import META_RULES, SuppressionPolicy
+    from iacguard.engines.rules.registry import load_rules
+    from iacguard.run.runner import CheckSettings, run_check
+    from iacguard.suppress.directives import META_RULES, SuppressionPolicy
 
     template = tmp_path / "t.yaml"
     template.write_text(

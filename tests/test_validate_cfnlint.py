@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from iacguard.cli import main
+from iacguard.engines import cfnlint as cfnlint_bridge
 from iacguard.findings import Finding, Severity
-from iacguard.runner import CheckSettings, run_check
-from iacguard.validate import cfnlint_bridge
+from iacguard.run.runner import CheckSettings, run_check
 
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from iacguard.load import LoadedDocument, parse_text
+from iacguard.load.parse import LoadedDocument, parse_text
 from iacguard.model.template import build_template
 from iacguard.model.values import ABSENT, Assumption, Resolver, Unknown
 
@@ -86,8 +86,8 @@ def test_imports_are_present_but_unknown_and_missing_keys_are_absent() -> None:
 
 
 def test_resource_not_deployed_under_given_parameters_is_not_checked() -> None:
-    from iacguard.engine import check_template
-    from iacguard.rules.registry import load_rules, select_rules
+    from iacguard.engines.rules.engine import check_template
+    from iacguard.engines.rules.registry import load_rules, select_rules
 
     text = (
         "Parameters:\n  Environment: {Type: String}\n"

@@ -19,12 +19,12 @@ from iacguard import __version__
 from iacguard.errors import ExitCode, IacguardError
 
 if TYPE_CHECKING:
-    from iacguard.config import Settings
-    from iacguard.reporters.outputs import OutputPlan
-    from iacguard.rules.spec import RuleSpec
-    from iacguard.suppress import SuppressionPolicy
+    from iacguard.engines.rules.spec import RuleSpec
+    from iacguard.report.outputs import OutputPlan
+    from iacguard.settings.config import Settings
+    from iacguard.suppress.directives import SuppressionPolicy
 
-#: Report formats; kept in step with iacguard.reporters.outputs.FORMATS (a test checks it), so
+#: Report formats; kept in step with iacguard.report.outputs.FORMATS (a test checks it), so
 #: the CLI can declare its options without importing every reporter.
 FORMATS = ("console", "json", "sarif", "junit", "github")
 
@@ -46,7 +46,7 @@ def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options a configuration file can also set, shared by ``check`` and ``config``.
 
     Every default is None (or empty): an option not given leaves the configuration file's value
-    alone. Precedence is resolved in iacguard.config, not by click.
+    alone. Precedence is resolved in iacguard.settings.config, not by click.
     """
     options = [
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -91,7 +91,7 @@ def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _resolve_settings(
     paths: Sequence[Path], flags: dict[str, Any], outputs: Sequence[str] = ()
 ) -> Settings:
-    from iacguard.config import CommandLine, resolve_settings
+    from iacguard.settings.config import CommandLine, resolve_settings
 
     command_line = CommandLine(
         include=_split(flags["include"]),
@@ -121,9 +121,9 @@ def _engines(values: Sequence[str]) -> tuple[str, ...]:
 
 def _load_rules_for(settings: Settings) -> tuple[list[RuleSpec], list[RuleSpec]]:
     """Every rule known (suppression rules included) and the selected, re-levelled ones."""
-    from iacguard.config import check_rule_references
-    from iacguard.rules.registry import load_rules, select_rules
-    from iacguard.suppress import META_RULES
+    from iacguard.engines.rules.registry import load_rules, select_rules
+    from iacguard.settings.config import check_rule_references
+    from iacguard.suppress.directives import META_RULES
 
     loaded = load_rules(settings.rules)
     every = [*loaded, *META_RULES]
@@ -145,9 +145,9 @@ def _load_rules_for(settings: Settings) -> tuple[list[RuleSpec], list[RuleSpec]]
 def _suppression_policy(
     settings: Settings, every: Sequence[RuleSpec], baseline_file: Path | None
 ) -> SuppressionPolicy:
-    from iacguard.baseline import read_baseline
-    from iacguard.config import COMMAND_LINE_SOURCE
-    from iacguard.suppress import SuppressionPolicy, meta_rules
+    from iacguard.settings.config import COMMAND_LINE_SOURCE
+    from iacguard.suppress.baseline import read_baseline
+    from iacguard.suppress.directives import SuppressionPolicy, meta_rules
 
     source = settings.sources["inline-suppressions"]
     disabled_by = (
@@ -213,11 +213,11 @@ def check(
     **flags: Any,
 ) -> None:
     """Check CloudFormation templates (files or folders; default: the current folder)."""
-    from iacguard.cache import default_cache_dir
     from iacguard.engines import IACGUARD
-    from iacguard.outcome import exit_code
-    from iacguard.parameters import parse_parameter_flags, read_parameters_file
-    from iacguard.runner import CheckSettings, run_check
+    from iacguard.run.cache import default_cache_dir
+    from iacguard.run.outcome import exit_code
+    from iacguard.run.runner import CheckSettings, run_check
+    from iacguard.settings.parameters import parse_parameter_flags, read_parameters_file
 
     if debug:
         import logging
@@ -249,7 +249,7 @@ def check(
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         shard=_parse_shard(shard),
     )
-    from iacguard.reporters.outputs import plan_outputs
+    from iacguard.report.outputs import plan_outputs
 
     plan = plan_outputs(output_format, settings.output)  # before the run: a bad --output fails fast
     with _progress_bar() as progress:
@@ -320,7 +320,7 @@ def _parse_shard(value: str | None) -> tuple[int, int] | None:
 
 def _write_baseline(report: Any, path: Path, rule_ids: frozenset[str]) -> None:
     """Record the active findings, then report them as baselined, as the next run will."""
-    from iacguard.baseline import apply_baseline, write_baseline
+    from iacguard.suppress.baseline import apply_baseline, write_baseline
 
     try:
         written = write_baseline(path, report.findings)
@@ -353,11 +353,11 @@ def merge(
     quiet: bool,
 ) -> None:
     """Merge the JSON reports of 'check --shard K/N' runs into one report and exit code."""
-    from iacguard.merge import merge_shards, read_shard
-    from iacguard.outcome import exit_code
-    from iacguard.reporters.outputs import plan_outputs
-    from iacguard.rules.registry import load_rules
-    from iacguard.suppress import META_RULES
+    from iacguard.engines.rules.registry import load_rules
+    from iacguard.report.outputs import plan_outputs
+    from iacguard.run.merge import merge_shards, read_shard
+    from iacguard.run.outcome import exit_code
+    from iacguard.suppress.directives import META_RULES
 
     plan = plan_outputs(output_format, outputs)
     merged = merge_shards((read_shard(path) for path in reports),
@@ -375,7 +375,7 @@ def merge(
 def show_config(paths: tuple[Path, ...], output_format: str, **flags: Any) -> None:
     """Show the effective settings for PATHS and where each value came from (default,
     configuration file or command line)."""
-    from iacguard.config import describe_settings, settings_as_json
+    from iacguard.settings.config import describe_settings, settings_as_json
 
     settings = _resolve_settings(paths, flags)
     _load_rules_for(settings)  # the same checks as `check`: unknown rules fail here too
@@ -385,8 +385,8 @@ def show_config(paths: tuple[Path, ...], output_format: str, **flags: Any) -> No
 
 def _deliver(report: Any, code: int, plan: OutputPlan, quiet: bool, statistics: bool) -> None:
     from iacguard.ci_env import is_ci
-    from iacguard.reporters.console import ConsoleOptions, use_color
-    from iacguard.reporters.outputs import print_report, write_outputs
+    from iacguard.report.console import ConsoleOptions, use_color
+    from iacguard.report.outputs import print_report, write_outputs
 
     options = ConsoleOptions(quiet=quiet, statistics=statistics, ci_mode=is_ci(), exit_code=code)
     if plan.stdout_format is not None:
@@ -402,9 +402,9 @@ def _deliver(report: Any, code: int, plan: OutputPlan, quiet: bool, statistics: 
               help="Also list custom rules from a file or folder.")
 def list_rules(output_format: str, rule_paths: tuple[Path, ...]) -> None:
     """List every rule with its id, severity and title."""
-    from iacguard.rules.docs import rules_as_json, rules_table
-    from iacguard.rules.registry import load_rules
-    from iacguard.suppress import META_RULES
+    from iacguard.engines.rules.docs import rules_as_json, rules_table
+    from iacguard.engines.rules.registry import load_rules
+    from iacguard.suppress.directives import META_RULES
 
     specs = sorted([*load_rules(rule_paths), *META_RULES], key=lambda spec: spec.id)
     sys.stdout.write(rules_as_json(specs) if output_format == "json" else rules_table(specs))
@@ -415,9 +415,9 @@ def list_rules(output_format: str, rule_paths: tuple[Path, ...]) -> None:
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path))
 def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     """Show a rule's documentation: what it checks, why, and how to fix it."""
-    from iacguard.rules.docs import explain_rule
-    from iacguard.rules.registry import find_rule, load_rules
-    from iacguard.suppress import META_RULES
+    from iacguard.engines.rules.docs import explain_rule
+    from iacguard.engines.rules.registry import find_rule, load_rules
+    from iacguard.suppress.directives import META_RULES
 
     specs = [*load_rules(rule_paths), *META_RULES]
     spec = find_rule(specs, rule)

@@ -37,7 +37,7 @@ def parse_engines(names: Iterable[str]) -> tuple[str, ...]:
 def require_engines(engines: Iterable[str]) -> None:
     """Fail before any template is read when a chosen engine is not installed (exit 2)."""
     if CHECKOV in engines:
-        from iacguard.engines.checkov_engine import require_checkov
+        from iacguard.engines.checkov import require_checkov
 
         require_checkov()
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.load import LoadedDocument, MappingNode, Span, span_of
+from iacguard.load.parse import LoadedDocument, MappingNode, Span, span_of
 from iacguard.model.refs import ReferenceIndex, build_reference_index
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"

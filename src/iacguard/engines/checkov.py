@@ -32,12 +32,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iacguard.engines.cfnlint import kebab_case
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.errors import IacguardError
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
-from iacguard.load import span_of
+from iacguard.load.parse import span_of
 from iacguard.model.template import Template
-from iacguard.rules.spec import RuleSpec
-from iacguard.validate.cfnlint_bridge import kebab_case
 
 LOG = logging.getLogger(__name__)
 

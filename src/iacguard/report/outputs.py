@@ -18,17 +18,17 @@ from typing import IO
 
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
-from iacguard.reporters.console import ConsoleOptions, write_console
+from iacguard.report.console import ConsoleOptions, write_console
 
 Renderer = Callable[[Report, int], str]
 
 #: Machine formats, each a pure function of (report, exit code), named as "module:function" so
 #: a run imports only the reporters it uses.
 _RENDERER_PATHS: Mapping[str, str] = MappingProxyType({
-    "json": "iacguard.reporters.json_report:render_json",
-    "sarif": "iacguard.reporters.sarif:render_sarif",
-    "junit": "iacguard.reporters.junit:render_junit",
-    "github": "iacguard.reporters.github:render_github",
+    "json": "iacguard.report.json_report:render_json",
+    "sarif": "iacguard.report.sarif:render_sarif",
+    "junit": "iacguard.report.junit:render_junit",
+    "github": "iacguard.report.github:render_github",
 })
 
 

@@ -59,7 +59,7 @@ def run_fingerprint(parts: Any) -> str:
 def code_fingerprint() -> str:
     """Size and modification time of every module and rule file of the installed package, so a
     development checkout (where the version string does not change) never reuses stale results."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     parts = []
     for path in sorted(package.rglob("*")):
         if path.suffix in {".py", ".yaml", ".yml", ".json"}:

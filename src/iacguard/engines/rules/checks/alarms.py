@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict, verdict_from_branches
+from iacguard.engines.rules.conditions import Branch, Truth
 from iacguard.findings import Outcome
 from iacguard.model.refs import Reference, build_reference_index
 from iacguard.model.template import Resource, Template
@@ -36,8 +38,6 @@ from iacguard.model.values import (
     merge_assumptions,
     node_at,
 )
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict, verdict_from_branches
-from iacguard.rules.conditions import Branch, Truth
 
 ALARM = "AWS::CloudWatch::Alarm"
 COMPOSITE_ALARM = "AWS::CloudWatch::CompositeAlarm"

@@ -9,10 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from iacguard.engines.rules.checks import CHECKS
+from iacguard.engines.rules.spec import RuleSpec, spec_from_mapping
 from iacguard.errors import RuleFileError
-from iacguard.load import LoadError, load_document, span_of
-from iacguard.rules.checks import CHECKS
-from iacguard.rules.spec import RuleSpec, spec_from_mapping
+from iacguard.load.parse import LoadError, load_document, span_of
 
 _RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -22,7 +22,7 @@ def builtin_rules_dir() -> Path:
     packaged = Path(str(resources.files("iacguard"))) / "builtin_rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[3] / "rules"
+    return Path(__file__).resolve().parents[4] / "rules"
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.engines.rules.api import CheckContext, Verdict, verdict_from_branches
+from iacguard.engines.rules.checks import CHECKS
+from iacguard.engines.rules.conditions import EvaluationScope, evaluate
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
-from iacguard.load import span_of
+from iacguard.load.parse import span_of
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Resolver, Unknown
-from iacguard.rules.api import CheckContext, Verdict, verdict_from_branches
-from iacguard.rules.checks import CHECKS
-from iacguard.rules.conditions import EvaluationScope, evaluate
-from iacguard.rules.spec import RuleSpec
 
 LOG = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from iacguard.cdk_assembly import (
+from iacguard.discover.cdk_assembly import (
     StackTemplate,
     find_cloud_assembly,
     is_cloud_assembly,

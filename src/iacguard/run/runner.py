@@ -14,7 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iacguard.cache import (
+from iacguard.discover.walk import Candidate, discover
+from iacguard.engines import CHECKOV, DEFAULT_ENGINES, engine_versions, require_engines
+from iacguard.engines.cfnlint import (
+    DEFAULT_REGIONS,
+    check_regions,
+    prepare_validation,
+    validate_template,
+    validation_selected,
+)
+from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines.rules.spec import RuleSpec
+from iacguard.findings import FileProblem, Report
+from iacguard.load.parse import LoadedDocument, LoadError, parse_text, read_text
+from iacguard.model.template import Template, build_template, looks_like_template
+from iacguard.run.cache import (
     ResultCache,
     cache_key,
     code_fingerprint,
@@ -22,22 +36,8 @@ from iacguard.cache import (
     report_to_data,
     run_fingerprint,
 )
-from iacguard.config import path_matches
-from iacguard.discover import Candidate, discover
-from iacguard.engine import EngineOptions, check_template
-from iacguard.engines import CHECKOV, DEFAULT_ENGINES, engine_versions, require_engines
-from iacguard.findings import FileProblem, Report
-from iacguard.load import LoadedDocument, LoadError, parse_text, read_text
-from iacguard.model.template import Template, build_template, looks_like_template
-from iacguard.rules.spec import RuleSpec
-from iacguard.suppress import SuppressionPolicy, suppress_run, suppress_template_findings
-from iacguard.validate import (
-    DEFAULT_REGIONS,
-    check_regions,
-    prepare_validation,
-    validate_template,
-    validation_selected,
-)
+from iacguard.settings.config import path_matches
+from iacguard.suppress.directives import SuppressionPolicy, suppress_run, suppress_template_findings
 
 #: Minified JSON puts "Resources" right after "{" or ",", not at the start of a line.
 _TEMPLATE_MARKERS = re.compile(
@@ -159,7 +159,7 @@ def _check_loaded(
             validate_template(loaded, settings.regions, settings.select, settings.ignore)
         )
     if CHECKOV in settings.engines:
-        from iacguard.engines.checkov_engine import run_checkov_engine
+        from iacguard.engines.checkov import run_checkov_engine
 
         merged = run_checkov_engine(loaded, report.findings, report.evaluations, settings.rules,
                                     settings.select, settings.ignore)
@@ -327,7 +327,7 @@ def _check_in_workers(
         # Load cfn-lint once here so forked workers inherit it instead of each loading it.
         prepare_validation()
     if CHECKOV in settings.engines:
-        from iacguard.engines.checkov_engine import checkov_selected, prepare_checkov
+        from iacguard.engines.checkov import checkov_selected, prepare_checkov
 
         if checkov_selected(settings.select, settings.ignore):
             prepare_checkov()  # likewise checkov, which takes about 2 s to import

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from iacguard.rules.spec import RuleSpec
+from iacguard.engines.rules.spec import RuleSpec
 
 REFERENCE_LABELS = {
     "security-hub": "AWS Security Hub",
@@ -124,7 +124,8 @@ def rules_markdown(specs: Sequence[RuleSpec]) -> str:
     out = [
         "# iacguard rules",
         "",
-        "<!-- Generated from rules/*.yaml by `python -m iacguard.rules.docs`; do not edit. -->",
+        "<!-- Generated from rules/*.yaml by `python -m iacguard.engines.rules.docs`; "
+        "do not edit. -->",
         "",
         f"{len(specs)} rules. Each section is also available as `iacguard explain ID`.",
         "",
@@ -184,7 +185,7 @@ def main() -> None:
     from pathlib import Path
 
     from iacguard.atomic import write_atomic
-    from iacguard.rules.registry import load_rules
+    from iacguard.engines.rules.registry import load_rules
 
     target = Path("docs/rules.md")
     write_atomic(target, rules_markdown(load_rules(validate_builtin=True)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict
 from iacguard.findings import Outcome
-from iacguard.load import span_of
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict
+from iacguard.load.parse import span_of
 
 #: Deletion policies that keep the data (or a snapshot of it) when the resource goes away.
 PROTECTIVE_POLICIES = ("Retain", "RetainExceptOnCreate", "Snapshot")

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from iacguard.engines.rules.conditions import Branch, EvaluationScope, decide, evaluate
 from iacguard.findings import Outcome
-from iacguard.load import Span
+from iacguard.load.parse import Span
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import Assumption, Resolved, Resolver
-from iacguard.rules.conditions import Branch, EvaluationScope, decide, evaluate
 
 
 @dataclass(frozen=True)

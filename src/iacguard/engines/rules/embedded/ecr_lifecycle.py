@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
 
-from iacguard.embedded import (
+from iacguard.engines.rules.embedded import (
     EmbeddedProblem,
     PathToken,
     compose_yaml,

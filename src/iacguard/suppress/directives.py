@@ -8,7 +8,7 @@ Four sources say "this finding is accepted":
 2. ``# iacguard: ignore[ID,ID] reason`` comments in YAML templates, at the end of the finding's
    line or on their own line just above it.
 3. ``suppressions`` entries of the configuration file (rule id, path glob, reason).
-4. A baseline file (see :mod:`iacguard.baseline`).
+4. A baseline file (see :mod:`iacguard.suppress.baseline`).
 
 Every suppression needs a reason; without one it suppresses nothing and is itself a finding.
 A suppression may expire; afterwards it stops working and says so. A suppression that matches
@@ -30,13 +30,13 @@ from typing import Any
 
 import yaml
 
-from iacguard.baseline import Baseline, apply_baseline
-from iacguard.config import ConfigSuppression, path_matches
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Finding, Outcome, Report, Severity, Suppression
-from iacguard.load import MappingNode, Span, span_of
+from iacguard.load.parse import MappingNode, Span, span_of
 from iacguard.model.template import Template
 from iacguard.model.values import ABSENT, node_at
-from iacguard.rules.spec import RuleSpec
+from iacguard.settings.config import ConfigSuppression, path_matches
+from iacguard.suppress.baseline import Baseline, apply_baseline
 
 WITHOUT_REASON_ID = "IG0003"
 EXPIRED_ID = "IG0004"
@@ -75,7 +75,7 @@ def _meta_rule(rule_id: str, name: str, title: str, severity: Severity, why: str
         tags=("suppressions",),
         status="stable",
         since="0.1.0",
-        source_file="iacguard.suppress",
+        source_file="iacguard.suppress.directives",
     )
 
 
@@ -481,7 +481,7 @@ def template_directives(template: Template) -> tuple[list[Directive], list[Malfo
 
 
 def metadata_directives(template: Template) -> tuple[list[Directive], list[Malformed]]:
-    """``Metadata.iacguard.suppress`` at the top of the template and on each resource."""
+    """``Metadata.iacguard.suppress.directives`` at the top of the template and on each resource."""
     data = template.document.data
     file = template.display_path
     directives: list[Directive] = []
@@ -531,7 +531,7 @@ def _read_metadata(
     if entries is None:
         return
     if not isinstance(entries, list):
-        bad((*block_path, "suppress"), "Metadata.iacguard.suppress must be a list of "
+        bad((*block_path, "suppress"), "Metadata.iacguard.suppress.directives must be a list of "
             "{id, reason, expires} entries")
         return
     for index, entry in enumerate(entries):
@@ -550,7 +550,7 @@ def _read_metadata(
             file=file,
             span=_entry_span(data, entry_path, entry),
             logical_id=logical_id,
-            property_path="Metadata.iacguard.suppress",
+            property_path="Metadata.iacguard.suppress.directives",
         ))
 
 

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.errors import IacguardError
 from iacguard.findings import Evaluation, FileProblem, Outcome, Report, finding_from_dict
-from iacguard.reporters.json_report import JSON_FORMAT_VERSION
-from iacguard.rules.spec import RuleSpec
+from iacguard.report.json_report import JSON_FORMAT_VERSION
 
 
 def read_shard(path: Path) -> dict[str, Any]:

@@ -283,7 +283,7 @@ def _parse_toml(text: str, display: str) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path, display: str) -> tuple[Any, LineFinder]:
-    from iacguard.load import LoadError, load_document, span_of
+    from iacguard.load.parse import LoadError, load_document, span_of
 
     try:
         document = load_document(path, display)

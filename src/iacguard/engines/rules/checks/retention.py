@@ -9,12 +9,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict, verdict_from_branches
+from iacguard.engines.rules.checks.ecr import Truth, per_template, truth_all, truth_any
+from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.findings import Outcome
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Assumption, Resolved, Unknown, is_opaque
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict, verdict_from_branches
-from iacguard.rules.checks.ecr import Truth, per_template, truth_all, truth_any
-from iacguard.rules.conditions import EvaluationScope, evaluate
 
 LOG_GROUP = "AWS::Logs::LogGroup"
 #: The CDK's `logRetention` prop sets retention through this custom resource.

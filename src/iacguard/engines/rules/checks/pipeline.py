@@ -7,12 +7,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iacguard.embedded import EmbeddedProblem, check_buildspec_text, looks_like_inline_buildspec
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict
+from iacguard.engines.rules.checks.ecr import Truth, truth_any
+from iacguard.engines.rules.embedded import (
+    EmbeddedProblem,
+    check_buildspec_text,
+    looks_like_inline_buildspec,
+)
 from iacguard.findings import Outcome
-from iacguard.load import Span, value_span_of
+from iacguard.load.parse import Span, value_span_of
 from iacguard.model.values import ABSENT, Resolved, Unknown, is_opaque
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict
-from iacguard.rules.checks.ecr import Truth, truth_any
 
 # --- IGP004: credentials in plaintext environment variables --------------------------------
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from iacguard.embedded import check_lifecycle_policy_text
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict
+from iacguard.engines.rules.embedded import check_lifecycle_policy_text
 from iacguard.findings import Outcome
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Assumption, Resolved, Unknown, is_opaque
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict
 
 Truth = bool | None
 _T = TypeVar("_T")

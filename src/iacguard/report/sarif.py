@@ -27,10 +27,10 @@ from typing import Any
 from urllib.parse import quote
 
 from iacguard import __version__
+from iacguard.engines.rules.docs import REFERENCE_LABELS, explain_rule
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.errors import ExitCode
 from iacguard.findings import FileProblem, Finding, Outcome, Report, Suppression
-from iacguard.rules.docs import REFERENCE_LABELS, explain_rule
-from iacguard.rules.spec import RuleSpec
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import yaml
 
-from iacguard.embedded import (
+from iacguard.engines.rules.embedded import (
     EmbeddedProblem,
     closest,
     compose_yaml,

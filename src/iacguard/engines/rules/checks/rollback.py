@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.engines.rules.api import CheckContext, CheckFunction, Verdict
+from iacguard.engines.rules.conditions import Branch, EvaluationScope, decide, evaluate
 from iacguard.findings import Outcome
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import (
@@ -27,8 +29,6 @@ from iacguard.model.values import (
     merge_assumptions,
     node_at,
 )
-from iacguard.rules.api import CheckContext, CheckFunction, Verdict
-from iacguard.rules.conditions import Branch, EvaluationScope, decide, evaluate
 
 ALARM_TYPES = frozenset({"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"})
 DEPLOYMENT_GROUP = "AWS::CodeDeploy::DeploymentGroup"

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from iacguard.rules.api import CheckFunction
-from iacguard.rules.checks import alarms, data_protection, ecr, pipeline, retention, rollback
+from iacguard.engines.rules.api import CheckFunction
+from iacguard.engines.rules.checks import (
+    alarms,
+    data_protection,
+    ecr,
+    pipeline,
+    retention,
+    rollback,
+)
 
 CHECKS: Mapping[str, CheckFunction] = {
     **rollback.CHECKS,

@@ -191,11 +191,11 @@ def sort_problems(problems: Iterable[EmbeddedProblem]) -> list[EmbeddedProblem]:
 
 
 # Imported last: both modules import EmbeddedProblem and the helpers above from this package.
-from iacguard.embedded.buildspec import (  # noqa: E402
+from iacguard.engines.rules.embedded.buildspec import (  # noqa: E402
     check_buildspec_text,
     looks_like_inline_buildspec,
 )
-from iacguard.embedded.ecr_lifecycle import check_lifecycle_policy_text  # noqa: E402
+from iacguard.engines.rules.embedded.ecr_lifecycle import check_lifecycle_policy_text  # noqa: E402
 
 __all__ = [
     "EmbeddedProblem",
