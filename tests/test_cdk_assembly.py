@@ -18,16 +18,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("iacguard") is None:  # running without an installed package
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
+from iacguard.discover import cdk_assembly  # noqa: E402
 from iacguard.discover.cdk_assembly import (  # noqa: E402
     CloudAssembly,
     NestedStackParent,
     SourceFrame,
     StackTemplate,
-    assembly_owned_files,
-    find_cloud_assembly,
     is_cloud_assembly,
     read_cloud_assembly,
 )
+from iacguard.discover.cdk_project import find_cloud_assembly  # noqa: E402
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "cdk" / "app-fixture"
 FIXTURE_OUT = FIXTURE / "cdk.out"
@@ -192,24 +192,6 @@ def test_fixture_cross_stack_references_are_present(fixture_assembly: CloudAssem
     assert '"Fn::GetStackOutput"' in service
 
 
-def test_fixture_owned_files_cover_the_whole_assembly(fixture_assembly: CloudAssembly) -> None:
-    owned = assembly_owned_files(fixture_assembly)
-    root = FIXTURE_OUT.resolve()
-    expected = {p.resolve() for p in root.rglob("*") if p.is_file()}
-    assert expected <= owned
-    for name in (
-        "manifest.json",
-        "tree.json",
-        "cdk.out",
-        "Shared.assets.json",
-        "Shared.metadata.json",
-    ):
-        assert root / name in owned
-    assert root / "assembly-Staging" / "manifest.json" in owned
-    assert {s.template_path for s in fixture_assembly.stacks} <= owned
-    assert not any(FIXTURE.resolve() / "src" in p.parents for p in owned)
-
-
 def test_find_cloud_assembly_for_the_fixture() -> None:
     # src/cdk.json names "output": "../cdk.out".
     found = find_cloud_assembly(FIXTURE / "src")
@@ -267,10 +249,6 @@ def test_app_a_creation_frames(app_a: CloudAssembly) -> None:
 def test_app_a_found_from_app_folder(app_a: CloudAssembly) -> None:
     app_dir = APP_A_OUT.parent
     assert find_cloud_assembly(app_dir) == app_dir / "cdk.out"
-    owned = assembly_owned_files(app_a)
-    asset = next(APP_A_OUT.glob("asset.*/index.js")).resolve()
-    assert asset in owned
-    assert APP_A_OUT.resolve() / "tree.json" in owned
 
 
 # --------------------------------------------------------------------------
@@ -439,8 +417,6 @@ def test_symlink_loops_terminate(tmp_path: Path) -> None:
     assembly = read_cloud_assembly(tmp_path)
     assert [s.artifact_id for s in assembly.stacks] == ["Stack"]
     assert len(assembly.problems) == 2
-    owned = assembly_owned_files(assembly)
-    assert tmp_path.resolve() / "Stack.template.json" in owned
 
 
 def test_nested_templates_cycle_and_missing_file(tmp_path: Path) -> None:
@@ -598,15 +574,16 @@ def test_each_json_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     root = tmp_path / "cdk.out"
     shutil.copytree(FIXTURE_OUT, root)
     reads: list[Path] = []
-    original = Path.read_bytes
+    original = cdk_assembly.read_bounded
 
-    def counting(self: Path) -> bytes:
-        reads.append(self)
-        return original(self)
+    def counting(path: Path, limit: int) -> bytes:
+        reads.append(path)
+        return original(path, limit)
 
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(cdk_assembly, "read_bounded", counting)
     assembly = read_cloud_assembly(root)
     assert len(assembly.stacks) == 5
+    assert len(reads) >= 7  # two manifests, five templates and their metadata files
     assert len(reads) == len(set(reads))
     assert not any(
         p.name in ("tree.json", "validation-report.json") or p.name.endswith(".assets.json")
@@ -667,4 +644,3 @@ def test_arbitrary_manifests_never_raise(
         assembly = read_cloud_assembly(root)
         assert all("\n" not in p for p in assembly.problems)
         assert len({s.template_path for s in assembly.stacks}) == len(assembly.stacks)
-        assembly_owned_files(assembly)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,52 @@ def test_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
         load_document(big)
     assert "limit" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("Metadata: {x: !!bool maybe}\n", "invalid bool value 'maybe'"),
+        ("a: !!int ''\n", "invalid int value ''"),
+        ("a: !!float ''\n", "invalid float value ''"),
+        ("a: !!timestamp notadate\n", "invalid timestamp value 'notadate'"),
+        ("a: !!binary 'xx!'\n", "invalid binary value 'xx!'"),
+    ],
+)
+def test_junk_under_a_yaml_type_tag_is_a_located_load_error(source: str, fragment: str) -> None:
+    with pytest.raises(LoadError) as caught:
+        parse(source)
+    assert fragment in caught.value.message
+    assert caught.value.line == 1
+    assert "\n" not in str(caught.value)
+
+
+def test_json_surrogate_pairs_are_characters_and_keep_every_column() -> None:
+    text = '{"A": "\\ud83d\\ude80 go \\ud83d\\ude80", "\\ud83c\\udf89": 1, "B": "\\\\ud83d"}'
+    data, is_json = parse_text(text, "t.json")
+    assert is_json
+    assert data == {"A": "\U0001F680 go \U0001F680", "\U0001F389": 1, "B": "\\ud83d"}
+    assert span_of(data, ("B",)).start_column == text.index('"B"') + 1
+
+
+def test_a_lone_surrogate_escape_is_refused_with_its_position() -> None:
+    with pytest.raises(LoadError) as caught:
+        parse_text('{"A": "\\ud83d"}', "t.json")
+    assert (caught.value.line, caught.value.column) == (1, 10)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-stdin", "directory"])
+def test_only_regular_files_are_read_and_nothing_blocks(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "t.yaml"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    else:
+        target.symlink_to("/dev/zero" if kind == "dev-zero" else "/dev/stdin")
+    with pytest.raises(LoadError) as caught:
+        load_document(target)
+    assert "not a" in caught.value.message
 
 
 def test_missing_file_is_a_load_error(tmp_path: Path) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from iacguard.findings import Report, Severity, Suppression
 from iacguard.report.console import ConsoleOptions
 from iacguard.report.outputs import render
@@ -61,3 +65,23 @@ def test_statistics_replaces_the_details_with_the_table() -> None:
     assert lines[0] == "count  rule            severity  suppressed  name"
     assert not any(line.startswith("templates/app.yaml") for line in lines)
     assert lines[-1].startswith("1 template checked")
+
+
+def test_template_values_and_file_names_cannot_inject_lines_or_escapes(tmp_path: Path) -> None:
+    hostile_id = "X\\n::error file=app.py,line=1::pwned\\r\\u001b[2J\\u202eevil"
+    (tmp_path / "::warning::name.yaml").write_text(
+        "Resources:\n"
+        f'  "{hostile_id}":\n'
+        "    Type: AWS::ECR::Repository\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "iacguard", "check", "--no-validate", "--no-cache", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    output = result.stdout + result.stderr
+    assert not [line for line in output.splitlines() if line.startswith("::")]
+    assert "\x1b" not in output and "\r" not in output and "\u202e" not in output
+    assert "./::warning::name.yaml:" in result.stdout
+    assert "X\\n::error file=app.py,line=1::pwned\\r\\e[2J\\u202eevil" in result.stdout

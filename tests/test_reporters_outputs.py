@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from junitparser import JUnitXml
 
 from iacguard import cli
+from iacguard.atomic import write_atomic
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
 from iacguard.report.console import ConsoleOptions
@@ -116,3 +118,13 @@ def test_bad_output_fails_before_the_run() -> None:
     result = run("check", "--no-validate", "--output", "junit:", "service.yaml")
     assert result.returncode == 2
     assert result.stderr == "iacguard: error: --output 'junit:': give a path after 'junit:'\n"
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_report_files_honour_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "reports" / "iacguard.sarif", "{}\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "reports" / "iacguard.sarif").stat().st_mode) == mode

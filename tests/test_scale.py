@@ -97,7 +97,7 @@ def test_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_shards_partition_the_templates_and_keep_assemblies_whole(shared_dir: Path) -> None:
     app = shared_dir / "cdk" / "app-a"
-    found, _ = discover([app / "cdk.out", FIXTURES / "cli"], root=app)
+    found = discover([app / "cdk.out", FIXTURES / "cli"], root=app).candidates
     for count in (2, 3, 5):
         slices = {index: [c for c in found if shard_of(c, count) == index] for index in range(count)}
         assert sorted(c.display for s in slices.values() for c in s) == sorted(c.display for c in found)

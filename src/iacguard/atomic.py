@@ -14,6 +14,9 @@ def write_atomic(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            # mkstemp creates the file -rw-------; give it the mode open() would under the
+            # umask, so a report written in a CI container can still be read by the upload step.
+            os.fchmod(stream.fileno(), 0o666 & ~_current_umask())
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
@@ -22,3 +25,10 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _current_umask() -> int:
+    """The process umask (reading it means setting it; it is put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

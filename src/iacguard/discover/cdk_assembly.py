@@ -15,25 +15,33 @@ code created it.
 
 Reading never raises on bad input: unreadable files, malformed JSON, missing
 templates and cycles become one-line ``problems`` and reading continues. Each
-JSON file is read at most once.
+JSON file is read at most once, through the bounded reader, and never outside
+the assembly folder: a manifest that names ``/etc/...`` or climbs out with
+``../`` is a problem, not a read. The creation-stack metadata is interpreted in
+:mod:`iacguard.discover.cdk_metadata`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
+from typing import TypeVar
+
+from iacguard.discover.cdk_metadata import (
+    SourceFrame,
+    StackMetadata,
+    attach_frames,
+    merge_metadata,
+)
+from iacguard.load.files import MAX_TEMPLATE_BYTES, FileReadError, read_bounded
 
 __all__ = [
     "CloudAssembly",
     "NestedStackParent",
     "SourceFrame",
     "StackTemplate",
-    "assembly_owned_files",
-    "find_cloud_assembly",
     "is_cloud_assembly",
     "read_cloud_assembly",
 ]
@@ -43,20 +51,40 @@ MARKER_FILE = "cdk.out"
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY_ARTIFACT = "cdk:cloud-assembly"
 NESTED_TEMPLATE_SUFFIX = ".nested.template.json"
+#: Manifests and metadata files of large apps (creation stack traces) outgrow a template.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+#: Files the CDK writes next to the templates that are never templates themselves.
+BOOKKEEPING_FILES = frozenset({MANIFEST_FILE, MARKER_FILE, "tree.json", "validation-report.json"})
+BOOKKEEPING_SUFFIXES = (".assets.json", ".metadata.json")
 
-_LOGICAL_ID = "aws:cdk:logicalId"
-_CREATION_STACK = "aws:cdk:creationStack"
-_TEMPLATE_FILE = "aws:cdk:templateFile"
 _NESTED_STACK_SUFFIX = ".NestedStack"
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-@dataclass(frozen=True)
-class SourceFrame:
-    """One frame of a construct's creation stack trace, in user code."""
+class FrozenMapping(Mapping[_K, _V]):
+    """A read-only mapping that, unlike ``types.MappingProxyType``, can be pickled (stack
+    templates travel to worker processes)."""
 
-    file: str  # as recorded (relative or absolute), e.g. "src/lib/storefront-stack.ts"
-    line: int
-    column: int
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[_K, _V] | None = None) -> None:
+        self._data: dict[_K, _V] = dict(data or {})
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMapping[_K, _V]], tuple[dict[_K, _V]]]:
+        return FrozenMapping, (self._data,)
 
 
 @dataclass(frozen=True)
@@ -80,7 +108,7 @@ class StackTemplate:
     # logical id -> user-code frames, most specific first. Logical ids whose
     # recorded trace holds no user-code frame are left out.
     creation_frames: Mapping[str, tuple[SourceFrame, ...]] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False
+        default_factory=FrozenMapping, hash=False
     )
 
 
@@ -91,10 +119,6 @@ class CloudAssembly:
     root: Path
     stacks: tuple[StackTemplate, ...]
     problems: tuple[str, ...]
-
-
-# --------------------------------------------------------------------------
-# Locating an assembly
 
 
 def is_cloud_assembly(folder: Path) -> bool:
@@ -109,73 +133,15 @@ def is_cloud_assembly(folder: Path) -> bool:
             return False
         if (folder / MARKER_FILE).is_file():
             return True
-        data = json.loads(manifest.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(read_bounded(manifest, MAX_MANIFEST_BYTES))
+    except (OSError, FileReadError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and "artifacts" in data and "version" in data
 
 
-def find_cloud_assembly(folder: Path) -> Path | None:
-    """The cloud assembly for ``folder``, if it has been synthesized.
-
-    Checked in order: ``folder`` itself, the ``output`` named in
-    ``folder/cdk.json`` (when it names one), then ``folder/cdk.out``.
-    """
-    if is_cloud_assembly(folder):
-        return folder
-    candidates: list[Path] = []
-    output = _cdk_json_output(folder / "cdk.json")
-    if output is not None:
-        candidates.append(folder / output)
-    candidates.append(folder / "cdk.out")
-    for candidate in candidates:
-        if is_cloud_assembly(candidate):
-            return candidate
-    return None
-
-
-def _cdk_json_output(cdk_json: Path) -> str | None:
-    try:
-        if not cdk_json.is_file():
-            return None
-        data = json.loads(cdk_json.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
-    if isinstance(data, dict):
-        output = data.get("output")
-        if isinstance(output, str) and output.strip():
-            return output
-    return None
-
-
-# --------------------------------------------------------------------------
-# Files owned by an assembly
-
-
-def assembly_owned_files(assembly: CloudAssembly) -> frozenset[Path]:
-    """Every file of the assembly, as absolute resolved paths.
-
-    The whole assembly folder is synthesizer output (templates, manifests,
-    ``tree.json``, ``*.assets.json``, ``*.metadata.json``, ``asset.*``
-    folders, nested assembly folders...), so every file below ``root`` is
-    included, plus every template read (even one outside ``root``). A linter
-    that walks a project can skip these and lint ``assembly.stacks`` instead.
-    Symbolic links to directories are not followed.
-    """
-    owned: set[Path] = {stack.template_path for stack in assembly.stacks}
-    base = _resolve(assembly.root)
-    if base is None or not base.is_dir():
-        return frozenset(owned)
-    for dirpath, _dirnames, filenames in os.walk(base, followlinks=False):
-        here = Path(dirpath)
-        for name in filenames:
-            path = here / name
-            owned.add(path)
-            if path.is_symlink():
-                target = _resolve(path)
-                if target is not None:
-                    owned.add(target)
-    return frozenset(owned)
+def is_bookkeeping_file(name: str) -> bool:
+    """A file the CDK writes into an assembly that is never a template."""
+    return name in BOOKKEEPING_FILES or name.endswith(BOOKKEEPING_SUFFIXES)
 
 
 # --------------------------------------------------------------------------
@@ -189,9 +155,9 @@ def read_cloud_assembly(root: Path) -> CloudAssembly:
     assembly where its artifact is listed, and nested stacks right after their
     parent. Nothing raises on bad input; see ``CloudAssembly.problems``.
     """
-    reader = _Reader()
-    reader.read_assembly(root)
     resolved_root = _resolve(root) or root.absolute()
+    reader = _Reader(resolved_root)
+    reader.read_assembly(root)
     return CloudAssembly(
         root=resolved_root, stacks=tuple(reader.stacks), problems=tuple(reader.problems)
     )
@@ -210,15 +176,6 @@ def _one_line(text: str) -> str:
 
 
 @dataclass
-class _Metadata:
-    """The parts of a stack's metadata this module uses, keyed by construct path."""
-
-    logical_ids: dict[str, str] = field(default_factory=dict)
-    traces: dict[str, list[str]] = field(default_factory=dict)
-    template_files: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class _Node:
     """A template found while reading one stack artifact (itself or a nested stack)."""
 
@@ -234,7 +191,8 @@ class _Node:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root  # resolved: nothing outside it is read
         self.stacks: list[StackTemplate] = []
         self.problems: list[str] = []
         self._json: dict[Path, object | None] = {}
@@ -244,23 +202,31 @@ class _Reader:
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(f"{path}: {_one_line(message)}")
 
-    def load_json(self, path: Path, what: str) -> object | None:
-        """Parsed JSON of ``path`` (read once), or None after recording a problem."""
+    def inside(self, path: Path, what: str) -> Path | None:
+        """The resolved path when it lies inside the assembly folder; else a problem."""
         resolved = _resolve(path)
         if resolved is None:
             self.problem(path, f"cannot resolve {what} path (symlink loop?)")
+            return None
+        if resolved != self.root and self.root not in resolved.parents:
+            self.problem(path, f"{what} lies outside the cloud assembly folder {self.root}; "
+                         "not read")
+            return None
+        return resolved
+
+    def load_json(self, path: Path, what: str, limit: int = MAX_MANIFEST_BYTES) -> object | None:
+        """Parsed JSON of ``path`` (read once), or None after recording a problem."""
+        resolved = self.inside(path, what)
+        if resolved is None:
             return None
         if resolved in self._json:
             return self._json[resolved]
         data: object | None = None
         try:
-            raw = resolved.read_bytes()
-        except FileNotFoundError:
-            self.problem(path, f"{what} not found")
-        except IsADirectoryError:
-            self.problem(path, f"{what} is a directory, not a file")
-        except OSError as exc:
-            self.problem(path, f"cannot read {what}: {exc.strerror or exc}")
+            raw = read_bounded(resolved, limit)
+        except FileReadError as error:
+            reason = "not found" if "does not exist" in error.reason else error.reason
+            self.problem(path, f"{what} {reason}")
         else:
             try:
                 data = json.loads(raw)
@@ -279,9 +245,8 @@ class _Reader:
     # -- assemblies ---------------------------------------------------------
 
     def read_assembly(self, directory: Path) -> None:
-        resolved = _resolve(directory)
+        resolved = self.inside(directory, "cloud assembly folder")
         if resolved is None:
-            self.problem(directory, "cannot resolve cloud assembly folder (symlink loop?)")
             return
         if resolved in self._assemblies:
             self.problem(
@@ -358,7 +323,7 @@ class _Reader:
         top.construct_path = _top_construct_path(template_file, display_name, metadata)
         nodes = [top]
         self.collect_nested(top, directory, metadata, nodes)
-        _attach_frames(nodes, metadata)
+        attach_frames(nodes, metadata)
         for node in nodes:
             self.stacks.append(
                 StackTemplate(
@@ -368,7 +333,7 @@ class _Reader:
                     display_name=node.display_name,
                     assembly_dir=node.assembly_dir,
                     nested_parent=node.nested_parent,
-                    creation_frames=MappingProxyType(node.frames),
+                    creation_frames=FrozenMapping(node.frames),
                 )
             )
 
@@ -383,14 +348,13 @@ class _Reader:
         nested_parent: NestedStackParent | None,
         construct_path: str | None,
     ) -> _Node | None:
-        resolved = _resolve(template_path)
+        resolved = self.inside(template_path, "template")
         if resolved is None:
-            self.problem(template_path, "cannot resolve template path (symlink loop?)")
             return None
         if resolved in self._templates:
             self.problem(template_path, f"template already read; {artifact_id!r} skipped (cycle?)")
             return None
-        template = self.load_json(template_path, "template")
+        template = self.load_json(template_path, "template", MAX_TEMPLATE_BYTES)
         if template is None:
             return None
         if not isinstance(template, dict):
@@ -414,20 +378,20 @@ class _Reader:
         manifest_path: Path,
         artifact_id: str,
         artifact: dict[str, object],
-    ) -> _Metadata:
-        metadata = _Metadata()
+    ) -> StackMetadata:
+        metadata = StackMetadata()
         extra = artifact.get("additionalMetadataFile")
         if isinstance(extra, str) and extra:
             path = directory / extra
             data = self.load_json(path, "stack metadata file")
             if data is not None:
                 if isinstance(data, dict):
-                    _merge_metadata(metadata, data)
+                    merge_metadata(metadata, data)
                 else:
                     self.problem(path, "stack metadata file is not a JSON object")
         inline = artifact.get("metadata")
         if isinstance(inline, dict):
-            _merge_metadata(metadata, inline)
+            merge_metadata(metadata, inline)
         elif inline is not None:
             self.problem(
                 manifest_path, f"metadata of artifact {artifact_id!r} is not a JSON object"
@@ -435,7 +399,7 @@ class _Reader:
         return metadata
 
     def collect_nested(
-        self, parent: _Node, directory: Path, metadata: _Metadata, nodes: list[_Node]
+        self, parent: _Node, directory: Path, metadata: StackMetadata, nodes: list[_Node]
     ) -> None:
         """Append the nested stacks of ``parent`` (depth first) to ``nodes``."""
         resources = parent.template.get("Resources")
@@ -496,7 +460,9 @@ def _nested_construct_path(resource: dict[str, object], parent: _Node, logical_i
     return f"{base}/{logical_id}"
 
 
-def _top_construct_path(template_file: str, display_name: str, metadata: _Metadata) -> str | None:
+def _top_construct_path(
+    template_file: str, display_name: str, metadata: StackMetadata
+) -> str | None:
     """Construct path of a top-level stack, when the metadata confirms it."""
     for path, name in metadata.template_files.items():
         if name == template_file:
@@ -508,138 +474,3 @@ def _top_construct_path(template_file: str, display_name: str, metadata: _Metada
     return None
 
 
-# --------------------------------------------------------------------------
-# Metadata and creation stacks
-
-
-def _merge_metadata(metadata: _Metadata, raw: dict[str, object]) -> None:
-    for path, entries in raw.items():
-        if not isinstance(entries, list):
-            continue
-        fallback_trace: list[str] | None = None
-        for entry in entries:
-            if not isinstance(entry, dict):
-                continue
-            kind = entry.get("type")
-            data = entry.get("data")
-            if kind == _LOGICAL_ID and isinstance(data, str):
-                metadata.logical_ids[path] = data
-                # Older assemblies carried the trace on the entry itself.
-                trace = _trace_lines(entry.get("trace"))
-                if trace:
-                    fallback_trace = trace
-            elif kind == _CREATION_STACK and path not in metadata.traces:
-                trace = _trace_lines(data)
-                if trace:
-                    metadata.traces[path] = trace
-            elif kind == _TEMPLATE_FILE and isinstance(data, str):
-                metadata.template_files[path] = data
-        if fallback_trace is not None and path not in metadata.traces:
-            metadata.traces[path] = fallback_trace
-
-
-def _trace_lines(data: object) -> list[str]:
-    if isinstance(data, str):
-        return data.splitlines()
-    if isinstance(data, list):
-        return [item for item in data if isinstance(item, str)]
-    return []
-
-
-def _attach_frames(nodes: list[_Node], metadata: _Metadata) -> None:
-    """Fill ``node.frames`` for every template read for one stack artifact."""
-    if not metadata.logical_ids:
-        return
-    # 1. Resources that carry their construct path (aws:cdk:path).
-    for node in nodes:
-        for logical_id, cdk_path in _resource_paths(node.template):
-            frames = _user_frames(metadata.traces.get("/" + cdk_path.lstrip("/"), ()))
-            if frames:
-                node.frames[logical_id] = frames
-    # 2. Everything else the metadata names (parameters, outputs, conditions,
-    #    resources without path metadata): the template whose construct path
-    #    is the longest prefix of the entry's path owns it.
-    top, nested = nodes[0], nodes[1:]
-    roots = sorted(
-        ((node.construct_path, node) for node in nested if node.construct_path),
-        key=lambda item: len(item[0] or ""),
-        reverse=True,
-    )
-    top_prefix = top.construct_path + "/" if top.construct_path else None
-    for path, logical_id in metadata.logical_ids.items():
-        owner = next((node for root, node in roots if path.startswith(f"{root}/")), None)
-        if owner is None:
-            if top_prefix is not None and not path.startswith(top_prefix):
-                continue
-            owner = top
-        if logical_id in owner.frames:
-            continue
-        frames = _user_frames(metadata.traces.get(path, ()))
-        if frames:
-            owner.frames[logical_id] = frames
-
-
-def _resource_paths(template: dict[str, object]) -> Iterator[tuple[str, str]]:
-    resources = template.get("Resources")
-    if not isinstance(resources, dict):
-        return
-    for logical_id, resource in resources.items():
-        if not isinstance(resource, dict):
-            continue
-        meta = resource.get("Metadata")
-        cdk_path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
-        if isinstance(cdk_path, str) and cdk_path:
-            yield logical_id, cdk_path
-
-
-def _user_frames(trace: Sequence[str]) -> tuple[SourceFrame, ...]:
-    frames = (_parse_frame(line) for line in trace)
-    return tuple(frame for frame in frames if frame is not None)
-
-
-def _parse_frame(text: str) -> SourceFrame | None:
-    """A user-code frame from one trace line, or None.
-
-    Accepts ``file:line:col``, ``name (file:line:col)`` and the Node.js form
-    ``at name (file:line:col)``. Summary lines CDK writes for skipped frames
-    (``...aws-cdk-lib...``, ``(no user code ...)``), frames inside
-    ``node_modules`` and Node.js internals are dropped.
-    """
-    line = text.strip()
-    if not line or line.startswith(("...", "(")):
-        return None
-    if line.startswith("at "):
-        line = line[3:].strip()
-    if line.endswith(")"):
-        open_at = _matching_open_paren(line)
-        if open_at is None:
-            return None
-        line = line[open_at + 1 : -1].strip()
-    parts = line.rsplit(":", 2)
-    if len(parts) != 3:
-        return None
-    file, line_no, column = parts
-    if not (line_no.isdigit() and column.isdigit()):
-        return None
-    if file.startswith("file://"):
-        file = file[len("file://") :]
-    if not file or file.startswith(("<", "node:", "internal/")) or "(" in file:
-        return None
-    normalized = "/" + file.replace("\\", "/")
-    if "/node_modules/" in normalized:
-        return None
-    return SourceFrame(file=file, line=int(line_no), column=int(column))
-
-
-def _matching_open_paren(text: str) -> int | None:
-    """Index of the "(" matching the final ")" of ``text``."""
-    depth = 0
-    for index in range(len(text) - 1, -1, -1):
-        char = text[index]
-        if char == ")":
-            depth += 1
-        elif char == "(":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None

@@ -1,23 +1,28 @@
 """Find the files to check: named files, folders walked recursively, in a deterministic order.
 
 Directory symlinks are followed at most once per real directory, so a symlink loop ends the walk
-of that branch instead of hanging it.
+of that branch instead of hanging it; links that lead outside the run's :class:`Boundary` are
+not followed at all. A folder that is a CDK cloud assembly is read through its manifest; a
+folder with a ``cdk.json`` whose app was never synthesized is a problem, because a pipeline that
+forgot ``cdk synth`` must not pass on zero templates.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from iacguard.discover.boundary import Boundary
 from iacguard.discover.cdk_assembly import (
     StackTemplate,
-    find_cloud_assembly,
+    is_bookkeeping_file,
     is_cloud_assembly,
     read_cloud_assembly,
 )
+from iacguard.discover.cdk_project import CDK_JSON, cdk_app, newer_source
 from iacguard.findings import FileProblem
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
@@ -26,6 +31,8 @@ SKIPPED_DIRECTORIES = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
      ".mypy_cache", ".ruff_cache", ".pytest_cache", ".iacguard_cache", ".aws-sam"}
 )
+#: Asset folders of a cloud assembly hold bundled code and dependencies, not templates.
+ASSET_PREFIX = "asset."
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,15 @@ class Candidate:
     display: str
     requested: bool  # named on the command line (not found by walking a folder)
     stack: StackTemplate | None = None  # set for templates read through a CDK cloud assembly
+
+
+@dataclass
+class Discovery:
+    """What a run will check, what it cannot, and what the user should know about."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -57,90 +73,164 @@ def is_excluded(display: str, excludes: Sequence[str]) -> bool:
 
 def discover(
     paths: Sequence[Path], excludes: Sequence[str] = (), root: Path | None = None
-) -> tuple[list[Candidate], list[FileProblem]]:
+) -> Discovery:
     base = root or Path.cwd()
-    found: dict[str, Candidate] = {}
-    problems: list[FileProblem] = []
+    walker = _Walker(base, excludes, Boundary.for_run(paths, base))
     for path in paths:
-        shown = display_path(path, base)
+        walker.add_requested(path)
+    return walker.finish()
+
+
+class _Walker:
+    def __init__(self, base: Path, excludes: Sequence[str], boundary: Boundary) -> None:
+        self.base = base
+        self.excludes = excludes
+        self.boundary = boundary
+        self.found: dict[str, Candidate] = {}
+        self.claimed: set[Path] = set()  # templates read through an assembly's manifest
+        self.result = Discovery()
+        self.visited: set[tuple[int, int]] = set()
+
+    def finish(self) -> Discovery:
+        self.result.candidates = [self.found[key] for key in sorted(self.found)]
+        return self.result
+
+    def display(self, path: Path) -> str:
+        return display_path(path, self.base)
+
+    def excluded(self, path: Path) -> bool:
+        return is_excluded(self.display(path), self.excludes)
+
+    def problem(self, path: Path, message: str, requested: bool = True) -> None:
+        self.result.problems.append(FileProblem(self.display(path), message, requested=requested))
+
+    def add_requested(self, path: Path) -> None:
+        shown = self.display(path)
         if path.is_dir():
-            assembly_root = find_cloud_assembly(path)
-            walk_roots = [path]
-            if assembly_root is not None and not _inside(path, assembly_root):
-                walk_roots.append(assembly_root)  # a cdk.json project whose output lies elsewhere
-            for walk_root in walk_roots:
-                for file_path in _walk(walk_root, on_assembly=lambda d: _add_assembly(
-                    d, base, excludes, found, problems
-                )):
-                    display = display_path(file_path, base)
-                    if not is_excluded(display, excludes):
-                        found.setdefault(display, Candidate(file_path, display, requested=False))
-        elif path.is_file():
-            if not is_excluded(shown, excludes):
-                found[shown] = Candidate(path, shown, requested=True)
+            self.walk(path)
+        elif path.exists() and not path.is_dir():
+            if not is_excluded(shown, self.excludes):
+                self.found[shown] = Candidate(path, shown, requested=True)
         elif path.is_symlink():
-            problems.append(FileProblem(shown, "is a broken symbolic link"))
+            self.problem(path, "is a broken symbolic link")
         else:
-            problems.append(FileProblem(shown, "path does not exist"))
-    return [found[key] for key in sorted(found)], problems
+            self.problem(path, "path does not exist")
 
+    def walk(self, top: Path) -> None:
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            if not self.enter(directory):
+                continue
+            try:
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError as error:
+                self.problem(directory, f"cannot list folder: {error.strerror or error}")
+                continue
+            subdirectories = self.visit_entries(directory, entries)
+            pending.extend(reversed(subdirectories))
 
-def _inside(folder: Path, child: Path) -> bool:
-    try:
-        child.resolve().relative_to(folder.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
-def _add_assembly(
-    folder: Path,
-    base: Path,
-    excludes: Sequence[str],
-    found: dict[str, Candidate],
-    problems: list[FileProblem],
-) -> None:
-    """Read a CDK cloud assembly through its manifest; the walk does not enter its folder."""
-    assembly = read_cloud_assembly(folder)
-    problems.extend(
-        FileProblem(display_path(folder, base), message, requested=True)
-        for message in assembly.problems
-    )
-    for stack in assembly.stacks:
-        display = display_path(stack.template_path, base)
-        if not is_excluded(display, excludes):
-            found[display] = Candidate(stack.template_path, display, requested=False, stack=stack)
-
-
-def _walk(top: Path, on_assembly: Callable[[Path], None] | None = None) -> Iterator[Path]:
-    visited: set[tuple[int, int]] = set()
-    stack = [top]
-    while stack:
-        directory = stack.pop()
+    def enter(self, directory: Path) -> bool:
+        """Whether to walk ``directory``: once per real folder, and not if it is an assembly
+        (read through its manifest instead)."""
         try:
             info = directory.stat()
         except OSError:
-            continue
+            return False
         identity = (info.st_dev, info.st_ino)
-        if identity in visited:
-            continue
-        visited.add(identity)
-        if on_assembly is not None and is_cloud_assembly(directory):
-            on_assembly(directory)
-            continue
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
+        if identity in self.visited:
+            return False
+        self.visited.add(identity)
+        if is_cloud_assembly(directory):
+            self.add_assembly(directory)
+            return False
+        return True
+
+    def visit_entries(self, directory: Path, entries: Sequence[os.DirEntry[str]]) -> list[Path]:
         subdirectories = []
         for entry in entries:
-            try:
-                is_directory = entry.is_dir()
-            except OSError:
-                is_directory = False  # a symlink loop: reading it later reports the problem
-            if is_directory:
+            path = Path(entry.path)
+            if entry.is_symlink() and self.boundary.leads_outside(path):
+                if Path(entry.name).suffix.lower() in TEMPLATE_SUFFIXES or _is_dir(entry):
+                    self.result.notices.append(
+                        f"{self.display(path)}: not followed: the symbolic link leads outside "
+                        f"the checked paths and the repository ({self.boundary.describe()})"
+                    )
+                continue
+            if _is_dir(entry):
                 if entry.name not in SKIPPED_DIRECTORIES:
-                    subdirectories.append(Path(entry.path))
+                    subdirectories.append(path)
+            elif entry.name == CDK_JSON:
+                self.add_cdk_app(directory)
             elif Path(entry.name).suffix.lower() in TEMPLATE_SUFFIXES:
-                yield Path(entry.path)
-        stack.extend(reversed(subdirectories))
+                self.add_walked(path)
+        return subdirectories
+
+    def add_walked(self, path: Path) -> None:
+        display = self.display(path)
+        if not is_excluded(display, self.excludes):
+            self.found.setdefault(display, Candidate(path, display, requested=False))
+
+    def add_cdk_app(self, folder: Path) -> None:
+        app = cdk_app(folder)
+        if app is None or self.excluded(folder / CDK_JSON):
+            return
+        if not app.synthesized:
+            self.problem(
+                folder / CDK_JSON,
+                "the CDK app is not synthesized: no cloud assembly at "
+                f"{self.display(app.assembly)}; run 'cdk synth' before 'iacguard check' "
+                "(or exclude the app)",
+            )
+            return
+        if not self.boundary.contains(app.assembly):
+            self.problem(
+                folder / CDK_JSON,
+                f"its output {self.display(app.assembly)} lies outside the checked paths and the "
+                "repository; not read",
+            )
+            return
+        stale = newer_source(app)
+        if stale is not None:
+            self.result.notices.append(
+                f"{self.display(app.assembly)} is older than {self.display(stale)}, changed after "
+                "the last 'cdk synth': the check sees the app as it was; run 'cdk synth' first"
+            )
+        self.walk(app.assembly)  # usually a no-op: the walk finds an assembly inside the app
+
+    def add_assembly(self, folder: Path) -> None:
+        """Read a CDK cloud assembly through its manifest, then check any other template in its
+        folders as a plain template (a manifest must not hide files from the check)."""
+        assembly = read_cloud_assembly(folder)
+        for message in assembly.problems:
+            self.result.problems.append(
+                FileProblem(self.display(folder), message, requested=True)
+            )
+        for stack in assembly.stacks:
+            self.claimed.add(stack.template_path)
+            display = self.display(stack.template_path)
+            if not is_excluded(display, self.excludes):
+                self.found[display] = Candidate(
+                    stack.template_path, display, requested=False, stack=stack
+                )
+        self.add_unclaimed(folder)
+
+    def add_unclaimed(self, folder: Path) -> None:
+        for root, folders, files in os.walk(folder):
+            folders[:] = sorted(name for name in folders if not name.startswith(ASSET_PREFIX))
+            for name in sorted(files):
+                path = Path(root) / name
+                if (
+                    Path(name).suffix.lower() in TEMPLATE_SUFFIXES
+                    and not is_bookkeeping_file(name)
+                    and path.resolve() not in self.claimed
+                    and self.boundary.contains(path)
+                ):
+                    self.add_walked(path)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False  # a symlink loop: reading it later reports the problem

@@ -9,6 +9,7 @@ types are ever constructed: an unknown ``!!python/...`` tag is a load error, nev
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,11 +21,14 @@ from yaml.nodes import Node as YamlNode
 from yaml.nodes import ScalarNode as YamlScalarNode
 from yaml.nodes import SequenceNode as YamlSequenceNode
 
+from iacguard.load.files import MAX_TEMPLATE_BYTES, FileReadError, read_bounded
+
+__all__ = ["MAX_TEMPLATE_BYTES", "LoadError", "LoadedDocument", "MappingNode", "SequenceNode",
+           "Span", "decode_bytes", "load_document", "parse_text", "read_text", "span_of",
+           "value_span_of"]
+
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: CloudFormation itself accepts at most 1 MB of template body; 5 MiB leaves room for
-#: pre-transform SAM and generated CDK templates while bounding memory on hostile input.
-MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 #: Nesting deeper than this is never a real template; refusing it keeps recursion bounded.
 MAX_NESTING_DEPTH = 200
 #: Aliases can expand a small file exponentially ("billion laughs"); count expanded nodes.
@@ -40,6 +44,8 @@ _SAFE_SCALAR_TAGS = frozenset(
     for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
 )
 _UNPREFIXED_TAGS = frozenset({"Ref", "Condition"})
+#: Scanner errors on escapes that JSON allows and YAML does not: such text is parsed as JSON.
+_JSON_ONLY_ESCAPES = ("found unknown escape character", "found invalid Unicode character escape")
 
 
 class Span(NamedTuple):
@@ -81,6 +87,7 @@ class LoadError(Exception):
     """A file could not be read or parsed. Carries a location for one-line reporting."""
 
     def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
+        message = _one_line(message)
         super().__init__(message)
         self.path = path
         self.message = message
@@ -155,10 +162,14 @@ class _Builder:
             return node.value
         if tag not in _SAFE_SCALAR_TAGS:
             raise self.fail(node, f"unsupported YAML tag {tag!r}")
+        kind = tag.rsplit(":", 1)[-1]
+        shown = f"invalid {kind} value {_shorten(repr(node.value))}"
         try:
             return self.constructor.yaml_constructors[tag](self.constructor, node)
-        except (ConstructorError, ValueError, TypeError) as exc:
-            raise self.fail(node, f"invalid {tag.rsplit(':', 1)[-1]} value: {exc}") from None
+        except ConstructorError as exc:
+            raise self.fail(node, f"{shown}: {exc.problem or exc}") from None
+        except Exception:  # PyYAML's constructors raise KeyError, IndexError, ... on junk
+            raise self.fail(node, shown) from None
 
     def _mapping(self, node: YamlNode, depth: int) -> tuple[MappingNode, int]:
         assert isinstance(node, YamlMappingNode)
@@ -232,7 +243,7 @@ def parse_text(text: str, path: str) -> tuple[Any, bool]:
         return _parse_yaml(text, path), False
     except yaml.scanner.ScannerError as exc:
         problem = exc.problem or ""
-        if "'\\t'" in problem or problem.startswith("found unknown escape character"):
+        if "'\\t'" in problem or problem.startswith(_JSON_ONLY_ESCAPES):
             return _parse_json(text, path, exc), True
         raise _yaml_error(path, exc) from None
     except yaml.YAMLError as exc:
@@ -257,6 +268,9 @@ def _parse_json(text: str, path: str, yaml_error: yaml.YAMLError) -> Any:
 
     Tabs outside strings are whitespace in JSON but illegal YAML indentation; JSON forbids raw
     tabs inside strings, so replacing every tab with a space keeps all columns and meaning.
+    JSON writes characters outside the Basic Multilingual Plane as a surrogate pair
+    (``"\\ud83d\\ude80"``), which YAML refuses: each pair is swapped for a pair of private-use
+    escapes of the same length (so every column stays put) and swapped back after parsing.
     """
     try:
         json.loads(text, object_pairs_hook=_reject_duplicate_json_keys)
@@ -264,10 +278,66 @@ def _parse_json(text: str, path: str, yaml_error: yaml.YAMLError) -> Any:
         raise LoadError(path, exc.msg, exc.lineno, exc.colno) from None
     except _DuplicateJsonKey as exc:
         raise LoadError(path, f"duplicate key {exc.key!r}") from None
+    text, astral = _mask_surrogate_pairs(text.replace("\t", " "))
     try:
-        return _parse_yaml(text.replace("\t", " "), path)
+        data = _parse_yaml(text, path)
     except yaml.YAMLError:
         raise _yaml_error(path, yaml_error) from None
+    return _unmask(data, astral) if astral else data
+
+
+#: A JSON surrogate-pair escape whose backslash is not itself escaped.
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+_PRIVATE_USE = range(0xE000, 0xF900)
+
+
+def _mask_surrogate_pairs(text: str) -> tuple[str, dict[str, str]]:
+    """The text with surrogate pairs masked, and {masked pair: character} to undo it."""
+    if not _SURROGATE_PAIR.search(text):
+        return text, {}
+    lowered = text.lower()
+    free = (
+        chr(point) for point in _PRIVATE_USE
+        if chr(point) not in text and f"\\u{point:04x}" not in lowered
+    )
+    low_mark = next(free, None)
+    table: dict[str, str] = {}
+    marks: dict[str, str] = {}
+
+    def mask(match: re.Match[str]) -> str:
+        character = (chr(int(match.group(2), 16)) + chr(int(match.group(3), 16))).encode(
+            "utf-16", "surrogatepass").decode("utf-16")
+        high_mark = marks.get(character) or next(free, None)
+        if high_mark is None or low_mark is None:
+            return match.group(0)  # no free private-use characters: let YAML refuse it
+        marks[character] = high_mark
+        table[high_mark + low_mark] = character
+        return f"{match.group(1)}\\u{ord(high_mark):04x}\\u{ord(low_mark):04x}"
+
+    return _SURROGATE_PAIR.sub(mask, text), table
+
+
+def _unmask(value: Any, table: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for masked, character in table.items():
+            value = value.replace(masked, character)
+        return value
+    if isinstance(value, MappingNode):
+        result = MappingNode(value.span)
+        for key, item in value.items():
+            new_key = _unmask(key, table)
+            result[new_key] = _unmask(item, table)
+            result.key_spans[new_key] = value.key_spans[key]
+            result.value_spans[new_key] = value.value_spans[key]
+        return result
+    if isinstance(value, SequenceNode):
+        sequence = SequenceNode(value.span)
+        sequence.extend(_unmask(item, table) for item in value)
+        sequence.item_spans = list(value.item_spans)
+        return sequence
+    return value
 
 
 class _DuplicateJsonKey(Exception):
@@ -283,6 +353,14 @@ def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _DuplicateJsonKey(key)
         result[key] = value
     return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _yaml_error(path: str, exc: yaml.YAMLError) -> LoadError:
@@ -312,25 +390,9 @@ def read_text(path: Path, display: str | None = None) -> str:
     """Read a template file within the size limit, with one-line errors for every failure."""
     shown = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_TEMPLATE_BYTES:
-            raise LoadError(
-                shown,
-                f"file is {size / 1048576:.1f} MiB; the limit is "
-                f"{MAX_TEMPLATE_BYTES // 1048576} MiB per template",
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_TEMPLATE_BYTES + 1)
-    except FileNotFoundError:
-        raise LoadError(shown, "file does not exist (was it deleted during the run?)") from None
-    except IsADirectoryError:
-        raise LoadError(shown, "is a directory, not a template file") from None
-    except PermissionError:
-        raise LoadError(shown, "permission denied") from None
-    except OSError as exc:
-        raise LoadError(shown, f"cannot read file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise LoadError(shown, f"file exceeds the {MAX_TEMPLATE_BYTES // 1048576} MiB limit")
+        raw = read_bounded(path, MAX_TEMPLATE_BYTES)
+    except FileReadError as error:
+        raise LoadError(shown, error.reason) from None
     return decode_bytes(raw, shown)
 
 

@@ -12,7 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
+#: ``${Name}`` / ``${Name.Attr}`` in Fn::Sub text (``${!Literal}`` is not a variable). A name never
+#: holds ``{``: excluding it keeps matching linear on hostile text such as ``${${${...``.
+SUB_VARIABLE = re.compile(r"\$\{(?!!)([^{}]+)\}")
 _MAX_WALK_DEPTH = 120
 
 
@@ -129,7 +131,7 @@ def _sub_references(
                 yield from _references_in(source, item, (*path, "Fn::Sub", 1, name), depth + 1)
     if not isinstance(text, str):
         return
-    for match in _SUB_VARIABLE.finditer(text):
+    for match in SUB_VARIABLE.finditer(text):
         name = match.group(1).strip()
         if name in variables:
             continue

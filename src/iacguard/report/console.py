@@ -14,6 +14,7 @@ from typing import IO
 
 from iacguard.ci_env import is_ci
 from iacguard.findings import Finding, Report, Severity
+from iacguard.report.terminal import printable, printable_line
 
 _STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -38,14 +39,16 @@ def _source_line(sources: Mapping[str, list[str]], finding: Finding) -> tuple[st
     lines = sources.get(finding.file)
     if not lines or not 1 <= finding.start_line <= len(lines):
         return None
-    text = lines[finding.start_line - 1].rstrip("\n").replace("\t", " ")
+    raw = lines[finding.start_line - 1].rstrip("\n").replace("\t", " ")
     start = max(finding.start_column - 1, 0)
     width = (
         finding.end_column - finding.start_column
         if finding.end_line == finding.start_line and finding.end_column > finding.start_column
-        else max(len(text) - start, 1)
+        else max(len(raw) - start, 1)
     )
-    return text, " " * start + "^" * max(width, 1)
+    # The caret is measured on the line as printed, where a control character takes 2-6 columns.
+    before, marked = printable(raw[:start]), printable(raw[start : start + max(width, 1)])
+    return printable(raw), " " * len(before) + "^" * max(len(marked), 1)
 
 
 def render_lines(
@@ -172,7 +175,9 @@ def ci_summary_line(report: Report, exit_code: int | None) -> str:
 def write_console(
     report: Report, sources: Mapping[str, list[str]], stream: IO[str], options: ConsoleOptions
 ) -> None:
-    lines = render_lines(report, sources, options)
+    # Template values and file names reach every line; each line is escaped once, here.
+    rendered = render_lines(report, sources, options)
+    lines = [(printable_line(text), style) for text, style in rendered]
     if not options.color:
         stream.write("".join(text + "\n" for text, _ in lines))
         return

@@ -186,8 +186,10 @@ def run_check(
     ):
         check_regions(settings.regions)  # imports cfn-lint: only when regions were chosen
     if candidates is None:
-        found, problems = discover(settings.paths, settings.excludes, settings.root)
-        report.problems.extend(problems)
+        discovery = discover(settings.paths, settings.excludes, settings.root)
+        found = discovery.candidates
+        report.problems.extend(discovery.problems)
+        report.notices.extend(discovery.notices)
     else:
         found = list(candidates)
     if settings.include:
