@@ -244,6 +244,16 @@ def test_commit_of_a_template_without_image_scanning_is_blocked(project: Path, h
     assert log.split() == ["hooks"]
 
 
+def test_a_file_named_like_an_option_is_checked_not_obeyed(project: Path, home: Path) -> None:
+    _write(project, {"--exclude=*.yaml": DEFECTIVE_TEMPLATE, "infra/images.yaml": DEFECTIVE_TEMPLATE})
+
+    result = _commit(project, home, ["--exclude=*.yaml", "infra/images.yaml"])
+
+    assert result.code != 0, result.output
+    assert "--exclude=*.yaml:7:5 IGE001 error" in result.output
+    assert "infra/images.yaml:7:5 IGE001 error" in result.output
+
+
 def test_dot_template_files_reach_the_hook(project: Path, home: Path) -> None:
     _write(project, {"infra/legacy.template": DEFECTIVE_DOT_TEMPLATE})
 

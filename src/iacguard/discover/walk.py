@@ -113,6 +113,9 @@ class _Walker:
                 self.found[shown] = Candidate(path, shown, requested=True)
         elif path.is_symlink():
             self.problem(path, "is a broken symbolic link")
+        elif shown.startswith("-"):
+            self.problem(path, "path does not exist (after '--' every argument is a path: give "
+                         "options before it, or put settings in .iacguard.yaml)")
         else:
             self.problem(path, "path does not exist")
 
