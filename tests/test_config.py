@@ -112,7 +112,7 @@ def test_schema_is_draft_2020_12_with_a_stable_id_and_closed_objects() -> None:
         ("suppressions:\n  - id: IGE001\n    reason: ok\n    expires: '2027-02-30'\n",
          ".iacguard.yaml:4: 'suppressions[0].expires': '2027-02-30' is not a valid date"),
         ("suppressions:\n  - id: IGE001\n    reason: ok\n    expires: 2027-02-30\n",
-         ".iacguard.yaml:4:14: invalid timestamp value: day is out of range for month"),
+         ".iacguard.yaml:4:14: invalid timestamp value '2027-02-30': day is out of range for month"),
         ("- select\n", ".iacguard.yaml:1: expected a mapping of settings, not a list"),
         ("select: [IGE\n", ".iacguard.yaml:2:1: did not find expected ',' or ']'"),
     ],

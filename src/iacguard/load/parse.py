@@ -168,6 +168,8 @@ class _Builder:
             return self.constructor.yaml_constructors[tag](self.constructor, node)
         except ConstructorError as exc:
             raise self.fail(node, f"{shown}: {exc.problem or exc}") from None
+        except ValueError as exc:  # a date out of range, a base64 error: worth saying
+            raise self.fail(node, f"{shown}: {exc}") from None
         except Exception:  # PyYAML's constructors raise KeyError, IndexError, ... on junk
             raise self.fail(node, shown) from None
 
