@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.docs import THEMES, explain_rule, rules_markdown
 from iacguard.engines.rules.registry import load_rules
+from iacguard.engines.rules.spec import RuleSpec
 from iacguard.load.parse import parse_text
 
 RULES = load_rules(validate_builtin=True)
@@ -48,3 +50,12 @@ def test_rule_metadata_is_complete(rule: object) -> None:
 def test_ids_and_names_are_unique() -> None:
     assert len({r.id for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.check], ids=lambda r: r.id)
+def test_python_checks_are_named_after_their_rule(rule: RuleSpec) -> None:
+    assert rule.check == rule.name.replace("-", "_")
+
+
+def test_every_python_check_belongs_to_a_rule() -> None:
+    assert set(CHECKS) == {r.check for r in RULES if r.check}
