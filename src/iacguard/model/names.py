@@ -10,8 +10,7 @@ import re
 from typing import Any
 
 from iacguard.model.intrinsics import expression_key, whole_reference
-
-_SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
+from iacguard.model.refs import SUB_VARIABLE
 
 
 def name_template(value: Any, depth: int = 0) -> str | None:
@@ -77,7 +76,7 @@ def _sub_template(argument: Any, depth: int) -> str | None:
         key = match.group(1).strip()
         return replacements.get(key, match.group(0))
 
-    return _SUB_VARIABLE.sub(substitute, text)
+    return SUB_VARIABLE.sub(substitute, text)
 
 
 def _join_template(argument: Any, depth: int) -> str | None:

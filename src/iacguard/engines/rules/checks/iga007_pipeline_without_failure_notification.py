@@ -39,7 +39,8 @@ _PIPELINE_DETAIL_TYPES = frozenset(
         "CodePipeline Action Execution State Change",
     }
 )
-_SUB_VARIABLE = re.compile(r"\$\{[^}]+\}")
+#: Any ``${...}`` of Fn::Sub text. A name never holds ``{``, which keeps matching linear.
+_SUB_VARIABLE = re.compile(r"\$\{[^{}]+\}")
 _REFERENCE_PLACEHOLDER = "${reference}"
 
 
