@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from iacguard.engines.rules.checks import alarms
 from iacguard.findings import Finding, Outcome
 from iacguard.load.parse import load_document
+from iacguard.model import metrics
 from iacguard.model.template import Template, build_template
 from rule_harness import run_rule, write_template
 
@@ -138,13 +138,13 @@ def test_alarms_are_read_once_per_template_not_once_per_entry_point(
 ) -> None:
     template = _template(tmp_path, _many_load_balancers(count=40, alarmed=39))
     read: list[str] = []
-    original = alarms._watches_of
+    original = metrics._watches_of
 
     def counting(alarm: Any, resolver: Any) -> Any:
         read.append(alarm.logical_id)
         return original(alarm, resolver)
 
-    monkeypatch.setattr(alarms, "_watches_of", counting)
+    monkeypatch.setattr(metrics, "_watches_of", counting)
     findings = _findings(template, "IGA004") + _findings(template, "IGA005")
 
     assert sorted(read) == sorted(f"Alb{n}Errors" for n in range(39))
@@ -191,9 +191,16 @@ def test_cdk_app_alarm_has_actions(storefront: Template) -> None:
     assert _findings(storefront, "IGA002") == []
 
 
-def test_template_key_is_identity_based(tmp_path: Path) -> None:
+def test_indexes_belong_to_their_template(tmp_path: Path) -> None:
+    """Two templates with the same text each build their own index, once."""
     first = _template(tmp_path, CLUSTER_WITHOUT_SETTING, "x.yaml")
     second = _template(tmp_path, CLUSTER_WITHOUT_SETTING, "y.yaml")
+    built: list[str] = []
 
-    assert alarms._TemplateKey(first) == alarms._TemplateKey(first)
-    assert alarms._TemplateKey(first) != alarms._TemplateKey(second)
+    def resource_ids(template: Template) -> tuple[str, ...]:
+        built.append(template.display_path)
+        return tuple(template.resources)
+
+    assert first.index(resource_ids) is first.index(resource_ids)
+    assert second.index(resource_ids) == first.index(resource_ids)
+    assert built == ["x.yaml", "y.yaml"]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.engines.rules.checks.ecr import registry_filter_matches
+from iacguard.engines.rules.checks.ige001_ecr_repository_without_scan_on_push import (
+    registry_filter_matches,
+)
 from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.findings import Outcome
 from iacguard.load.parse import load_document

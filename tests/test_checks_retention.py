@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from iacguard.engines.rules.checks.retention import name_template
 from iacguard.findings import Outcome
 from iacguard.load.parse import load_document
+from iacguard.model.names import name_template
 from iacguard.model.template import build_template
 from rule_harness import run_rule, write_template
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from iacguard.engines.rules.checks.rollback import classify_alarm_name, merge_sam_globals
+from iacguard.engines.rules.checks.igr002_codedeploy_group_without_alarm_rollback import (
+    classify_alarm_name,
+)
 from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.engines.rules.registry import load_rules
 from iacguard.load.parse import load_document
+from iacguard.model.sam import merge_sam_globals
 from iacguard.model.template import Template, build_template
 from iacguard.model.values import ABSENT
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.docs import THEMES, explain_rule, rules_markdown
+from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.engines.rules.registry import load_rules
-from iacguard.load.parse import parse_text
+from iacguard.engines.rules.spec import RuleSpec
+from iacguard.findings import Outcome
+from iacguard.load.parse import LoadedDocument, parse_text
+from iacguard.model.template import Template, build_template
 
 RULES = load_rules(validate_builtin=True)
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,3 +54,42 @@ def test_rule_metadata_is_complete(rule: object) -> None:
 def test_ids_and_names_are_unique() -> None:
     assert len({r.id for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
+
+
+def _example_template(rule: RuleSpec, example: str) -> Template:
+    """A rule's docs example as the only resources of a template, wrapped the same way for
+    every rule (the SAM transform included, for the serverless examples)."""
+    text = (
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n" + textwrap.indent(rule.docs[example], "  ")
+    )
+    data, is_json = parse_text(text, f"{rule.id}-{example}.yaml")
+    document = LoadedDocument(Path(f"{rule.id}-{example}.yaml"), text, data, is_json)
+    return build_template(document, document.path.name)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_failing_example_fails_the_rule(rule: RuleSpec) -> None:
+    template = _example_template(rule, "failing-example")
+    findings, _ = check_template(template, [rule], EngineOptions(show_unknown=True))
+    outcomes = {f.outcome for f in findings}
+    assert outcomes == {Outcome.FAIL}, [f.message for f in findings]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_passing_example_passes_the_rule(rule: RuleSpec) -> None:
+    template = _example_template(rule, "passing-example")
+    findings, evaluations = check_template(template, [rule], EngineOptions(show_unknown=True))
+    assert [f.message for f in findings] == []
+    # The example is about this rule: the rule ran on it and passed, it did not just skip.
+    assert Outcome.PASS in {e.outcome for e in evaluations if e.rule_id == rule.id}
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.check], ids=lambda r: r.id)
+def test_python_checks_are_named_after_their_rule(rule: RuleSpec) -> None:
+    assert rule.check == rule.name.replace("-", "_")
+
+
+def test_every_python_check_belongs_to_a_rule() -> None:
+    assert set(CHECKS) == {r.check for r in RULES if r.check}

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iacguard.model.template import Template
+from iacguard.model.template import Resource, Template
 
 #: Beyond this many combinations a value is reported UNKNOWN rather than enumerated.
 MAX_BRANCHES = 64
@@ -47,10 +47,11 @@ class Assumption:
     name: str
     value: Any
 
-    def describe(self) -> str:
-        if self.kind == "condition":
-            return f"condition {self.name} is {'true' if self.value else 'false'}"
-        return f"parameter {self.name} is {self.value!r}"
+
+def existence(resource: Resource) -> tuple[Assumption, ...]:
+    """A resource with ``Condition: X`` exists only when X is true."""
+    name = resource.condition
+    return (Assumption("condition", name, True),) if name else ()
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,36 @@ def node_at(node: Any, path: Sequence[Any]) -> Any:
     return node
 
 
+def if_assumptions(node: Any, path: Sequence[Any]) -> tuple[Assumption, ...]:
+    """The ``Fn::If`` branches a path below ``node`` walks through, as the conditions it needs."""
+    found: list[Assumption] = []
+    for position, segment in enumerate(path):
+        if segment == "Fn::If" and isinstance(node, Mapping) and position + 1 < len(path):
+            argument = node.get("Fn::If")
+            branch = path[position + 1]
+            if isinstance(argument, list) and argument and isinstance(argument[0], str):
+                found.append(Assumption("condition", argument[0], branch == 1))
+        node = node_at(node, (segment,))
+    return tuple(found)
+
+
+def path_under(path: Sequence[Any], prefix: Sequence[Any]) -> bool:
+    """Does ``path`` start with ``prefix``, segment for segment?"""
+    return len(path) >= len(prefix) and tuple(path[: len(prefix)]) == tuple(prefix)
+
+
 def is_intrinsic(value: Any) -> bool:
     if not isinstance(value, dict) or len(value) != 1:
         return False
     (key,) = value
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
+
+
+def is_live_list(value: Any) -> bool:
+    """A list property that may hold items (a literal non-empty list, or an expression)."""
+    if isinstance(value, list):
+        return bool(value)
+    return value is not ABSENT and value is not None and value != ""
 
 
 def is_dynamic_reference(value: Any) -> bool:
@@ -310,6 +336,13 @@ def as_bool(value: Any) -> bool | None:
         if lowered in FALSE_STRINGS:
             return False
     return None
+
+
+def flag_value(value: Any) -> Any:
+    """A boolean setting as CloudFormation reads it: "false" or "True" become booleans, so a
+    message says what the setting *is*; any other value stays as written."""
+    flag = as_bool(value)
+    return value if flag is None else flag
 
 
 def as_number(value: Any) -> float | None:

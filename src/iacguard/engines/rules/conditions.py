@@ -1,8 +1,9 @@
 """Evaluate declarative rule conditions with three-valued logic over intrinsic branches.
 
-A condition evaluates to a list of :class:`Branch` results: one per combination of ``Fn::If``
-conditions and parameter values that matters. Branches that assume contradictory things (the
-same condition both true and false) are dropped, so ``all``/``any`` stay correlated.
+A condition evaluates to a list of :class:`~iacguard.model.truth.Branch` results: one per
+combination of ``Fn::If`` conditions and parameter values that matters. Branches that assume
+contradictory things (the same condition both true and false) are dropped, so ``all``/``any``
+stay correlated. The logic itself (connectives, value tests, folding) is ``model/truth.py``.
 """
 
 from __future__ import annotations
@@ -13,29 +14,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.model import truth as logic
 from iacguard.model.template import Resource, Template
+from iacguard.model.truth import Branch, Truth
 from iacguard.model.values import (
     ABSENT,
     MAX_BRANCHES,
     Assumption,
-    Resolved,
     Resolver,
-    Unknown,
-    as_bool,
     as_number,
-    is_opaque,
     merge_assumptions,
 )
-
-Truth = bool | None
-
-
-@dataclass(frozen=True)
-class Branch:
-    truth: Truth
-    assumptions: tuple[Assumption, ...]
-    path: tuple[Any, ...]  # the value that decided, relative to the resource
-    value: Any = None
 
 
 @dataclass
@@ -67,12 +56,14 @@ _LEAF_OPERATORS = (
 
 def evaluate(condition: Mapping[str, Any], scope: EvaluationScope) -> list[Branch]:
     if "all" in condition:
-        return _combine([evaluate(c, scope) for c in condition["all"]], _and, last_witness=True)
+        children = [evaluate(c, scope) for c in condition["all"]]
+        return _combine(children, logic.all_of, last_witness=True)
     if "any" in condition:
-        return _combine([evaluate(c, scope) for c in condition["any"]], _or, last_witness=False)
+        children = [evaluate(c, scope) for c in condition["any"]]
+        return _combine(children, logic.any_of, last_witness=False)
     if "not" in condition:
         return [
-            Branch(None if b.truth is None else not b.truth, b.assumptions, b.path, b.value)
+            Branch(logic.negate(b.truth), b.assumptions, b.path, b.value)
             for b in evaluate(condition["not"], scope)
         ]
     if "referenced-by" in condition:
@@ -112,23 +103,25 @@ def _operator(operator: str, expected: Any, options: Mapping[str, Any]) -> Calla
     if isinstance(expected, str) and expected.startswith("option:"):
         expected = options.get(expected.removeprefix("option:"))
     if operator == "exists":
-        return lambda v: _exists(v) if expected else _negate(_exists(v))
+        return lambda v: logic.exists(v) if expected else logic.negate(logic.exists(v))
     if operator == "absent":
-        return lambda v: _negate(_exists(v)) if expected else _exists(v)
+        return lambda v: logic.negate(logic.exists(v)) if expected else logic.exists(v)
     if operator == "empty":
-        return lambda v: _empty(v) if expected else _negate(_empty(v))
+        return lambda v: logic.is_empty(v) if expected else logic.negate(logic.is_empty(v))
     if operator == "equals":
-        return lambda v: _equals(v, expected)
+        return lambda v: logic.equals(v, expected)
     if operator == "not-equals":
-        return lambda v: True if v is ABSENT else _negate(_equals(v, expected))
+        return lambda v: logic.not_equals(v, expected)
     if operator == "in":
-        return lambda v: _in(v, expected)
+        return lambda v: logic.one_of(v, expected)
     if operator == "not-in":
-        return lambda v: True if v is ABSENT else _negate(_in(v, expected))
-    if operator in ("regex", "not-regex"):
+        return lambda v: logic.none_of(v, expected)
+    if operator == "regex":
         pattern = re.compile(str(expected))
-        positive = operator == "regex"
-        return lambda v: _regex(v, pattern, positive)
+        return lambda v: logic.matches(v, pattern)
+    if operator == "not-regex":
+        pattern = re.compile(str(expected))
+        return lambda v: logic.negate(logic.matches(v, pattern))
     comparison = {
         "gt": lambda a, b: a > b,
         "ge": lambda a, b: a >= b,
@@ -136,93 +129,7 @@ def _operator(operator: str, expected: Any, options: Mapping[str, Any]) -> Calla
         "le": lambda a, b: a <= b,
     }[operator]
     bound = as_number(expected)
-    return lambda v: _compare(v, bound, comparison)
-
-
-def _negate(truth: Truth) -> Truth:
-    return None if truth is None else not truth
-
-
-def _exists(value: Any) -> Truth:
-    if value is ABSENT:
-        return False
-    if isinstance(value, Unknown):
-        return True if value.present else None
-    return True
-
-
-def _empty(value: Any) -> Truth:
-    if value is ABSENT:
-        return True
-    if is_opaque(value):
-        return None
-    return value in ([], {}, "") or value is None
-
-
-def _normalise(value: Any, like: Any) -> Any:
-    if isinstance(like, bool):
-        converted = as_bool(value)
-        return value if converted is None else converted
-    if isinstance(like, (int, float)) and not isinstance(like, bool):
-        number = as_number(value)
-        return value if number is None else number
-    if isinstance(like, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _equals(value: Any, expected: Any) -> Truth:
-    if value is ABSENT:
-        return False
-    if is_opaque(value):
-        return None
-    return bool(_normalise(value, expected) == expected)
-
-
-def _in(value: Any, options: Sequence[Any]) -> Truth:
-    if value is ABSENT:
-        return False
-    if is_opaque(value):
-        return None
-    return any(_normalise(value, option) == option for option in options)
-
-
-def _regex(value: Any, pattern: re.Pattern[str], positive: bool) -> Truth:
-    if value is ABSENT:
-        return not positive
-    if is_opaque(value):
-        return None
-    if isinstance(value, (dict, list)):
-        return not positive
-    found = pattern.search(str(value)) is not None
-    return found if positive else not found
-
-
-def _compare(value: Any, bound: float | None, comparison: Callable[[float, float], bool]) -> Truth:
-    if value is ABSENT:
-        return False
-    if is_opaque(value) or bound is None:
-        return None
-    number = as_number(value)
-    if number is None:
-        return None
-    return comparison(number, bound)
-
-
-def _and(truths: Sequence[Truth]) -> Truth:
-    if any(t is False for t in truths):
-        return False
-    if any(t is None for t in truths):
-        return None
-    return True
-
-
-def _or(truths: Sequence[Truth]) -> Truth:
-    if any(t is True for t in truths):
-        return True
-    if any(t is None for t in truths):
-        return None
-    return False
+    return lambda v: logic.compare(v, bound, comparison)
 
 
 def _combine(
@@ -263,32 +170,8 @@ def _join(
 
 
 def _collapse(branches: list[Branch]) -> Branch:
-    truths = [b.truth for b in branches]
-    truth: Truth = True if all(t is True for t in truths) else (
-        False if all(t is False for t in truths) else None
-    )
+    truth = logic.unanimous(b.truth for b in branches)
     return Branch(truth, (), branches[0].path, branches[0].value)
-
-
-def decide(branches: Sequence[Branch]) -> tuple[Truth, Branch | None]:
-    """Fold the branches of a *failing* condition into one answer.
-
-    True (the rule fails) when every branch fails, or when a branch fails under conditions only:
-    some real deployment would be broken. A failure that depends only on which allowed parameter
-    value is chosen is UNKNOWN. False when no branch fails and none is unknown.
-    """
-    failing = [b for b in branches if b.truth is True]
-    if failing:
-        if len(failing) == len(branches):
-            return True, failing[0]
-        for branch in failing:
-            if not any(a.kind == "parameter" for a in branch.assumptions):
-                return True, branch
-        return None, failing[0]
-    unknown = [b for b in branches if b.truth is None]
-    if unknown:
-        return None, unknown[0]
-    return False, branches[0] if branches else None
 
 
 def _relationship_where(
@@ -297,13 +180,7 @@ def _relationship_where(
     if where is None:
         return True
     other_scope = EvaluationScope(scope.template, other, scope.resolver, scope.options)
-    branches = evaluate(where, other_scope)
-    truths = [b.truth for b in branches]
-    if truths and all(t is True for t in truths):
-        return True
-    if any(t is True for t in truths) or any(t is None for t in truths):
-        return None
-    return False
+    return logic.unanimous(b.truth for b in evaluate(where, other_scope))
 
 
 def _path_prefix(relationship: Mapping[str, Any]) -> tuple[str, ...]:
@@ -328,7 +205,7 @@ def _referenced_by(relationship: Mapping[str, Any], scope: EvaluationScope) -> B
         if other is None or other.type not in types or not _under(reference.path, prefix):
             continue
         truths.append(_relationship_where(relationship.get("where"), other, scope))
-    return Branch(_or(truths) if truths else False, (), ())
+    return Branch(logic.any_of(truths), (), ())
 
 
 def _references(relationship: Mapping[str, Any], scope: EvaluationScope) -> Branch:
@@ -342,14 +219,5 @@ def _references(relationship: Mapping[str, Any], scope: EvaluationScope) -> Bran
         if other is None or other.type not in types:
             continue
         truths.append(_relationship_where(relationship.get("where"), other, scope))
-    return Branch(_or(truths) if truths else False, (), ())
+    return Branch(logic.any_of(truths), (), ())
 
-
-def resolved_truth(values: Sequence[Resolved], test: Callable[[Any], Truth]) -> Truth:
-    """Helper for Python checks: a property passes when every branch passes."""
-    truths = [test(v.value) for v in values]
-    if truths and all(t is True for t in truths):
-        return True
-    if any(t is False for t in truths):
-        return False
-    return None

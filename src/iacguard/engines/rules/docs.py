@@ -138,46 +138,45 @@ def rules_markdown(specs: Sequence[RuleSpec]) -> str:
             f"| {spec.title} |"
         )
     for spec in specs:
-        out += [
-            "",
-            f"## {spec.id} {spec.name}",
-            "",
-            f"**{spec.title}**",
-            "",
-            f"- Severity: {spec.severity.value}"
-            + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
-            f"- Resources: {', '.join(f'`{t}`' for t in spec.resource_types)}",
-            f"- Tags: {', '.join(spec.tags)}",
-            f"- Status: {spec.status} since {spec.since}",
-            "",
-            "### Why",
-            "",
-            spec.docs["why"].strip(),
-            "",
-            "### Fix",
-            "",
-            spec.fix.strip(),
-            "",
-            "### Fails",
-            "",
-            "```yaml",
-            spec.docs["failing-example"].rstrip(),
-            "```",
-            "",
-            "### Passes",
-            "",
-            "```yaml",
-            spec.docs["passing-example"].rstrip(),
-            "```",
-        ]
-        if spec.docs.get("known-limitations"):
-            out += ["", "### Known limitations", "", spec.docs["known-limitations"].strip()]
-        if spec.options:
-            out += ["", "### Options", ""] + [f"- `{k}`: `{v!r}`" for k, v in spec.options.items()]
-        references = _references_markdown(spec)
-        if references:
-            out += ["", "### References", "", *references]
+        out += _rule_section(spec)
     return "\n".join(out) + "\n"
+
+
+def _rule_section(spec: RuleSpec) -> list[str]:
+    out = [
+        "",
+        f"## {spec.id} {spec.name}",
+        "",
+        f"**{spec.title}**",
+        "",
+        f"- Severity: {spec.severity.value}"
+        + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
+        f"- Resources: {', '.join(f'`{t}`' for t in spec.resource_types)}",
+        f"- Tags: {', '.join(spec.tags)}",
+        f"- Status: {spec.status} since {spec.since}",
+        "",
+        "### Why",
+        "",
+        spec.docs["why"].strip(),
+        "",
+        "### Fix",
+        "",
+        spec.fix.strip(),
+        *_example("Fails", spec.docs["failing-example"]),
+        *_example("Passes", spec.docs["passing-example"]),
+    ]
+    if spec.docs.get("known-limitations"):
+        out += ["", "### Known limitations", "", spec.docs["known-limitations"].strip()]
+    if spec.options:
+        out += ["", "### Options", ""] + [f"- `{k}`: `{v!r}`" for k, v in spec.options.items()]
+    references = _references_markdown(spec)
+    if references:
+        out += ["", "### References", "", *references]
+    return out
+
+
+def _example(heading: str, example: str) -> list[str]:
+    return ["", f"### {heading}", "", "```yaml", example.rstrip(), "```"]
 
 
 def main() -> None:

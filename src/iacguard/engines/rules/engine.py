@@ -18,7 +18,8 @@ from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
-from iacguard.load.parse import span_of
+from iacguard.load.parse import Span, span_of
+from iacguard.model.describe import describe, describe_assumptions
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Resolver, Unknown
 
@@ -47,22 +48,6 @@ def render(template_text: str, values: Mapping[str, Any]) -> str:
         return formatter.vformat(template_text, (), _SafeFormat(values))
     except (ValueError, IndexError, AttributeError):
         return template_text
-
-
-def describe_value(value: Any) -> str:
-    if value is ABSENT:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Unknown):
-        return f"unknown ({value.reason})"
-    if isinstance(value, dict) and len(value) == 1:
-        ((key, argument),) = value.items()
-        return f"{key} {argument!r}" if not isinstance(argument, (dict, list)) else key
-    if isinstance(value, (dict, list)):
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def index_rules(rules: Sequence[RuleSpec]) -> dict[str, list[RuleSpec]]:
@@ -169,16 +154,7 @@ def _finding(
     path = verdict.path
     if rule.location and verdict.outcome is Outcome.FAIL:
         path = tuple(rule.location.split("."))
-    full_path = (*resource.path, *path)
-    span = verdict.span or span_of(template.document.data, full_path)
-    values: dict[str, Any] = {
-        "logical_id": resource.logical_id,
-        "type": resource.type,
-        **rule_options,
-        **{k: v for k, v in verdict.values.items() if k != "value"},
-    }
-    values["value"] = describe_value(verdict.values.get("value", ABSENT))
-    property_path = ".".join(str(p) for p in path if p != "Fn::If" and not isinstance(p, int))
+    span = verdict.span or span_of(template.document.data, (*resource.path, *path))
     if verdict.outcome is Outcome.ERROR:
         return Finding(
             rule_id=RULE_ERROR_ID,
@@ -186,46 +162,62 @@ def _finding(
             severity=Severity.ERROR,
             message=f"rule {rule.id} failed on {resource.logical_id}: {verdict.values['error']}",
             fix="Report this as a bug in the rule, with the template that triggers it.",
-            file=template.display_path,
-            start_line=span.start_line,
-            start_column=span.start_column,
-            end_line=span.end_line,
-            end_column=span.end_column,
-            logical_id=resource.logical_id,
-            resource_type=resource.type,
             property_path=f"{rule.id}",
-            construct_path=resource.cdk_path,
-            stack=template.stack_name,
             outcome=Outcome.ERROR,
+            **_location(template, resource, span),
         )
+    values = _message_values(resource, verdict, rule_options)
+    return Finding(
+        related=_creation_site(template, resource),
+        rule_id=rule.id,
+        rule_name=rule.name,
+        severity=Severity.NOTE if verdict.outcome is Outcome.UNKNOWN else rule.severity,
+        message=_message(rule, verdict, values),
+        fix=render(rule.fix, values),
+        property_path=".".join(str(p) for p in path if p != "Fn::If" and not isinstance(p, int)),
+        outcome=verdict.outcome,
+        help_uri=rule.help_uri,
+        **_location(template, resource, span),
+    )
+
+
+def _location(template: Template, resource: Resource, span: Span) -> dict[str, Any]:
+    """Where a finding about this resource is: the same fields for every finding."""
+    return {
+        "file": template.display_path,
+        "start_line": span.start_line,
+        "start_column": span.start_column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "logical_id": resource.logical_id,
+        "resource_type": resource.type,
+        "construct_path": resource.cdk_path,
+        "stack": template.stack_name,
+    }
+
+
+def _message_values(
+    resource: Resource, verdict: Verdict, rule_options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What a rule's message and fix may name. Template values a check hands over are written
+    with :func:`describe`; text it composed itself stays as it is."""
+    return {
+        "logical_id": resource.logical_id,
+        "type": resource.type,
+        **rule_options,
+        **{k: v if isinstance(v, str) else describe(v) for k, v in verdict.values.items()},
+        "value": describe(verdict.values.get("value", ABSENT)),
+    }
+
+
+def _message(rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any]) -> str:
     message = verdict.message or render(rule.message, values)
     if verdict.assumptions:
-        message += " (when " + " and ".join(a.describe() for a in verdict.assumptions) + ")"
-    severity = rule.severity
+        message += f" (when {describe_assumptions(verdict.assumptions)})"
     if verdict.outcome is Outcome.UNKNOWN:
-        severity = Severity.NOTE
         reason = verdict.values.get("value")
         detail = (
             reason.reason if isinstance(reason, Unknown) else "a value known only at deploy time"
         )
         message = f"cannot tell statically ({detail}): {message}"
-    return Finding(
-        related=_creation_site(template, resource),
-        rule_id=rule.id,
-        rule_name=rule.name,
-        severity=severity,
-        message=message,
-        fix=render(rule.fix, values),
-        file=template.display_path,
-        start_line=span.start_line,
-        start_column=span.start_column,
-        end_line=span.end_line,
-        end_column=span.end_column,
-        logical_id=resource.logical_id,
-        resource_type=resource.type,
-        property_path=property_path,
-        construct_path=resource.cdk_path,
-        stack=template.stack_name,
-        outcome=verdict.outcome,
-        help_uri=rule.help_uri,
-    )
+    return message

@@ -45,9 +45,6 @@ class RuleSpec:
     def with_severity(self, severity: Severity) -> RuleSpec:
         return replace(self, severity=severity)
 
-    def with_options(self, options: Mapping[str, Any]) -> RuleSpec:
-        return replace(self, options={**self.options, **options})
-
     def matches_selector(self, selector: str) -> bool:
         """A selector is a full id, an id prefix, a rule name, or a tag."""
         return (

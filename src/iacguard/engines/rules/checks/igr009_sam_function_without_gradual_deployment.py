@@ -1,0 +1,76 @@
+"""IGR009 sam-function-without-gradual-deployment: a SAM function that publishes an alias
+shifts traffic to new versions gradually, with alarms that roll back (``Globals.Function``
+merged in as SAM merges it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
+from iacguard.engines.rules.conditions import EvaluationScope, evaluate
+from iacguard.engines.rules.requirements import Requirement, check_requirements
+from iacguard.findings import Outcome
+from iacguard.model.sam import function_with_globals
+from iacguard.model.truth import decide
+from iacguard.model.values import ABSENT, node_at
+
+_PREFERENCE = "Properties.DeploymentPreference"
+_SAM_REQUIREMENTS = (
+    Requirement(
+        {"path": _PREFERENCE, "absent": True},
+        "it has no DeploymentPreference, so each new version takes all traffic at once",
+    ),
+    Requirement(
+        {"path": f"{_PREFERENCE}.Enabled", "equals": False},
+        "DeploymentPreference.Enabled is {value}",
+    ),
+    Requirement(
+        {"path": f"{_PREFERENCE}.Type", "equals": "AllAtOnce"},
+        "DeploymentPreference.Type is AllAtOnce",
+        unknown_problem="DeploymentPreference.Type is {value}",
+    ),
+    Requirement(
+        {"path": f"{_PREFERENCE}.Alarms", "empty": True},
+        "DeploymentPreference.Alarms lists no alarm, so nothing stops and rolls back a bad version",
+    ),
+)
+
+
+@rule_check
+def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdict]:
+    function = function_with_globals(ctx.template, ctx.resource)
+    scope = EvaluationScope(ctx.template, function, ctx.resolver, ctx.options)
+    has_alias, _ = decide(evaluate({"path": "Properties.AutoPublishAlias", "exists": True}, scope))
+    if has_alias is not True:
+        # Without an alias SAM publishes no versions, so there is no traffic to shift.
+        return [Verdict(Outcome.SKIP)]
+    verdict = check_requirements(scope, _SAM_REQUIREMENTS)
+    if verdict.outcome is Outcome.PASS:
+        return [verdict]
+    return [_point_into_function(ctx, verdict)]
+
+
+def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
+    """Findings point into the function. When the deciding key only exists in
+    ``Globals.Function``, point at the function's own DeploymentPreference or AutoPublishAlias
+    (or the resource) and say where the value comes from."""
+    local = ctx.resource.node
+    if node_at(local, verdict.path) is not ABSENT:
+        return verdict
+    properties_path = verdict.path[1:] if verdict.path[:1] == ("Properties",) else ()
+    defaults = ctx.template.globals.get("Function")
+    from_globals = bool(properties_path) and node_at(defaults, properties_path) is not ABSENT
+    fallback: tuple[Any, ...] = ()
+    for candidate in (
+        ("Properties", "DeploymentPreference"),
+        ("Properties", "AutoPublishAlias"),
+        ("Properties",),
+    ):
+        if node_at(local, candidate) is not ABSENT:
+            fallback = candidate
+            break
+    values = dict(verdict.values)
+    if from_globals:
+        values["problem"] = f"{values['problem']} (set in Globals.Function)"
+    return Verdict(verdict.outcome, fallback, values, verdict.assumptions)
