@@ -34,7 +34,13 @@ def test_rule_metadata_is_complete(rule: object) -> None:
 
     assert isinstance(rule, RuleSpec)
     assert rule.name.count("-") >= 1
-    assert "{logical_id}" in rule.message or rule.check is not None
+    # A message names what it is about: the resource, or the stack (a change-safety rule about
+    # a whole stack that leaves the app).
+    assert (
+        "{logical_id}" in rule.message
+        or rule.check is not None
+        or (rule.kind == "change" and "{stack}" in rule.message)
+    )
     assert rule.fix and rule.fix != rule.message
     text = explain_rule(rule)
     for section in ("Why this matters", "How to fix", "Fails", "Passes"):

@@ -56,11 +56,13 @@ def physical_name(resource: Resource, stack: StackVersion, facts: SchemaFacts) -
     """How a person finds the old resource in the account."""
     prop = facts.for_type(resource.type).name_property
     value = resource.properties.get(prop) if prop else None
+    known = stack.template.cfn_stack_name
+    where = f"stack {known}" if known else f"the stack deployed from {stack.label}"
     if isinstance(value, str) and value:
-        return f"{value!r} (logical id {resource.logical_id} in stack {stack.label})"
+        return f"{value!r} (logical id {resource.logical_id} in {where})"
     return (
-        f"the resource CloudFormation created for {resource.logical_id} in stack {stack.label} "
-        f"(aws cloudformation describe-stack-resource --stack-name {stack.label} "
+        f"the resource CloudFormation created for {resource.logical_id} in {where} "
+        f"(aws cloudformation describe-stack-resource --stack-name {known or '<stack>'} "
         f"--logical-resource-id {resource.logical_id})"
     )
 

@@ -60,6 +60,8 @@ class Gone:
     attribute: str = "DeletionPolicy"
     unknown: str = ""
     assumptions: tuple[Assumption, ...] = ()
+    #: The logical id ``change`` speaks of (the HEAD id when it changes), if not the resource's.
+    subject: str = ""
 
 
 class PairJudge:
@@ -106,9 +108,10 @@ class PairJudge:
 
     def _replaced_in_place(self, pair: ResourcePair, replacement: Replacement) -> Iterator[Event]:
         verb = "is replaced" if replacement.certain else "may be replaced"
+        kind = "" if replacement.conditional else " (a create-only property)"
         site = Site.of(self.head, pair.head, "Properties", replacement.path[0])
         yield from self._losses(Gone(
-            pair.base, True, f"{verb}: {replacement.describe_change()} (a create-only property)",
+            pair.base, True, f"{verb}: {replacement.describe_change()}{kind}",
             remedies.in_place(replacement.dotted, describe(replacement.difference.base)),
             site, policy_owner=pair.head, attribute="UpdateReplacePolicy",
             unknown=replacement.unknown, assumptions=replacement.difference.assumptions,
@@ -136,7 +139,8 @@ class PairJudge:
                   "new resource for CloudFormation)")
         site = Site.of(self.head, pair.head)
         yield from self._losses(Gone(pair.base, True, change,
-                                     remedies.new_logical_id(pair.base, pair.head), site))
+                                     remedies.new_logical_id(pair.base, pair.head), site,
+                                     subject=pair.head.logical_id))
         name = self.sides.facts.for_type(pair.base.type).name_property
         if name and name in pair.base.properties and name in pair.head.properties:
             kept = self.comparer.compare(pair.base.properties[name], pair.head.properties[name])
@@ -244,7 +248,7 @@ def losses(gone: Gone, stack: StackVersion, sides: Sides, cause: str = "") -> It
     nested = sides.base_children.get((stack.key, gone.resource.logical_id))
     if not is_nested_stack(gone.resource) or nested is None:
         return
-    cause = cause or f"{gone.resource.logical_id} {gone.change}"
+    cause = cause or f"{gone.subject or gone.resource.logical_id} {gone.change}"
     retained = effective_policy(gone.resource, "DeletionPolicy")[0] in RETAINED
     for inner in nested.template.resources.values():
         if nested.locatable:
@@ -255,8 +259,9 @@ def losses(gone: Gone, stack: StackVersion, sides: Sides, cause: str = "") -> It
             origin = gone.origin or Site.of(stack, gone.resource)
         inner_gone = replace(
             gone, resource=inner, site=site, origin=origin,
-            change=f"is in nested stack {nested.label}, which goes with its stack resource "
+            change=f"is in nested stack {nested.label}, which goes away as its stack resource "
                    f"{cause}",
+            subject="",
             policy_owner=gone.resource if retained else gone.policy_owner,
             attribute="DeletionPolicy",
         )

@@ -187,14 +187,16 @@ def _best(resource: Resource, candidates: list[Resource], scores: Mapping[tuple[
     return ranked[0][1]
 
 
-def _similarity(left: frozenset[tuple[str, str]], right: frozenset[tuple[str, str]]) -> float:
-    if not left and not right:
+def _similarity(left: Mapping[str, str], right: Mapping[str, str]) -> float:
+    """The share of property paths (on either side) whose values are equal."""
+    paths = set(left) | set(right)
+    if not paths:
         return 1.0
-    return len(left & right) / len(left | right)
+    return sum(1 for path in paths if left.get(path) == right.get(path)) / len(paths)
 
 
-def _leaves(value: Any) -> frozenset[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
+def _leaves(value: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
 
     def walk(node: Any, path: str, depth: int) -> None:
         if depth > _MAX_FLATTEN_DEPTH:
@@ -206,7 +208,7 @@ def _leaves(value: Any) -> frozenset[tuple[str, str]]:
             for position, item in enumerate(node):
                 walk(item, f"{path}[{position}]", depth + 1)
         else:
-            found.add((path, str(node)))
+            found[path] = str(node)
 
     walk(value, "", 0)
-    return frozenset(found)
+    return found

@@ -45,9 +45,10 @@ def _switched_off(
     if raw is not ABSENT and after is None:
         return Weakening(path, f"{dotted} is no longer a literal true", "",
                          unknown=f"{dotted} is {describe(raw)}")
-    if after is False or (after is None and off_when_absent):
-        state = "false" if after is False else "removed (off by default)"
-        return Weakening(path, f"{dotted} changes from true to {state}", "")
+    if after is False:
+        return Weakening(path, f"{dotted} changes from true to false", "")
+    if after is None and off_when_absent:
+        return Weakening(path, f"{dotted} is removed (it was true; off by default)", "")
     return None
 
 
