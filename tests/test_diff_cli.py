@@ -292,3 +292,52 @@ def test_diff_bad_arguments_are_one_line_errors(tmp_path: Path, base: str, head:
     result = iacguard(tmp_path, "diff", base, head)
     assert result.returncode == 2
     assert result.stderr == message
+
+
+def test_worker_processes_give_the_same_report(repo: Path) -> None:
+    for index in range(5):
+        (repo / "templates" / f"table{index}.yaml").write_text(ORDERS.format(name=f"t{index}"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more tables")
+    for index in range(5):
+        (repo / "templates" / f"table{index}.yaml").write_text(ORDERS.format(name=f"n{index}"))
+    serial = check(repo, "--base", "main", "--select", "IGC", "--jobs", "1", "templates",
+                   "--format", "json")
+    parallel = check(repo, "--base", "main", "--select", "IGC", "--jobs", "2", "templates",
+                     "--format", "json")
+    assert serial.returncode == parallel.returncode == 1
+    assert len(findings_of(serial)) == 5
+    assert serial.stdout == parallel.stdout
+
+
+def test_diff_of_folders_skips_yaml_that_is_not_cloudformation(tmp_path: Path) -> None:
+    for side, name in (("old", "orders"), ("new", "orders-v2")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "orders.yaml").write_text(ORDERS.format(name=name))
+        (tmp_path / side / "compose.yaml").write_text("services: [unclosed\n")
+    result = iacguard(tmp_path, "diff", "old", "new", "--quiet")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith("new/orders.yaml:9:7 IGC001 error")
+    assert "compose.yaml" not in result.stdout + result.stderr
+
+
+def test_diff_of_a_file_that_is_not_a_template_says_so(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text("name: web\n")
+    (tmp_path / "new.yaml").write_text("name: web\nreplicas: 2\n")
+    result = iacguard(tmp_path, "diff", "old.yaml", "new.yaml")
+    assert result.returncode == 0
+    assert "iacguard: notice: HEAD new.yaml is not a CloudFormation template; nothing compared" \
+        in result.stderr
+
+
+def test_sarif_of_change_findings_is_valid(repo: Path, shared_dir: Path) -> None:
+    from test_reporters_sarif import validate_sarif
+
+    (repo / "templates" / "orders.yaml").write_text(REPOSITORY)  # Orders removed
+    result = check(repo, "--base", "main", "--select", "IGC", "templates", "--format", "sarif")
+    log = json.loads(result.stdout)
+    validate_sarif(log, shared_dir)
+    (found,) = log["runs"][0]["results"]
+    related = found["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uri"] == "main%3Atemplates/orders.yaml"
+    assert related["region"] == {"startLine": 4, "startColumn": 3}

@@ -7,6 +7,7 @@ assembly through its manifest, in plain templates through an ``AWS::CloudFormati
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,11 @@ from iacguard.findings import FileProblem
 from iacguard.load.parse import LoadedDocument, LoadError, decode_bytes, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
 
+#: The cheap text test ``check`` uses (iacguard.run.runner) before parsing a file it found:
+#: minified JSON puts "Resources" right after "{" or ",".
+_TEMPLATE_MARKERS = re.compile(
+    r"AWSTemplateFormatVersion|(?:^|[{,])\s*[\"']?Resources[\"']?\s*:", re.MULTILINE
+)
 #: Where a nested stack names its template, by resource type.
 _NESTED_TEMPLATE_PROPERTY = {
     "AWS::CloudFormation::Stack": "TemplateURL",
@@ -63,7 +69,11 @@ def side_kind(path: Path, role: str) -> str:
 def read_side(path: Path, role: str, cwd: Path) -> Side:
     kind = side_kind(path, role)
     if kind == "file":
-        return _read_file_with_nested(path, role, cwd)
+        side = _read_file_with_nested(path, role, cwd)
+        if not side.versions and not side.problems and not side.notices:
+            side.notices.append(f"{role} {display_path(path, cwd)} is not a CloudFormation "
+                                "template; nothing compared")
+        return side
     if kind == "assembly":
         root = find_cloud_assembly(path)
         assert root is not None
@@ -96,7 +106,10 @@ def _read_files(files: Sequence[tuple[Path, str]], role: str, cwd: Path) -> Side
     for path, key in files:
         shown = display_path(path, cwd)
         try:
-            template = template_from_text(read_text(path, shown), shown, path)
+            text = read_text(path, shown)
+            if not _TEMPLATE_MARKERS.search(text):
+                continue  # YAML or JSON that is not CloudFormation: skipped, as check does
+            template = template_from_text(text, shown, path)
         except LoadError as error:
             _unreadable(side, role, error)
             continue
