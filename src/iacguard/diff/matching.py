@@ -15,6 +15,7 @@ A pair found by 2 or 3 is a replacement, not an update.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from iacguard.model.template import Resource, Template
 
 #: Properties this alike make a removed and an added resource of one type the same resource.
 SIMILARITY_THRESHOLD = 0.8
+#: Removed x added resources of one type compared pair by pair, at most.
+MAX_SIMILARITY_PAIRS = 10_000
 #: Names the CDK gives the CloudFormation resource inside an L2 construct.
 _GENERIC_CHILDREN = frozenset({"Resource", "Default"})
 _MAX_FLATTEN_DEPTH = 40
@@ -76,7 +79,7 @@ def match_resources(base: Template, head: Template, facts: SchemaFacts) -> Resou
         r for r in _comparable(head.resources.values()) if r.logical_id not in base.resources
     ]
     for finder in (_same_construct_path, _same_construct_id, _same_physical_name(facts),
-                   _similar_properties):
+                   _same_properties, _similar_properties):
         for pair in finder(removed, added):
             match.pairs.append(pair)
             removed.remove(pair.base)
@@ -155,13 +158,28 @@ def _same_physical_name(facts: SchemaFacts) -> Any:
     return finder
 
 
+def _same_properties(removed: list[Resource], added: list[Resource]) -> list[ResourcePair]:
+    """Identical properties (found by hashing, so a change that renames thousands of resources
+    stays linear)."""
+    return _unique_pairs(
+        removed, added, lambda r: json.dumps(r.properties, sort_keys=True, default=str),
+        lambda old, new: "same type and properties", How.RENAMED,
+    )
+
+
 def _similar_properties(removed: list[Resource], added: list[Resource]) -> list[ResourcePair]:
-    """Mutual best matches of one type whose properties are near-identical."""
+    """Mutual best matches of one type whose properties are near-identical. Types with more
+    candidate pairs than :data:`MAX_SIMILARITY_PAIRS` are left unmatched (their resources are
+    judged as removed and added) rather than compared pair by pair."""
     leaves = {id(r): _leaves(r.properties) for r in [*removed, *added]}
     scores: dict[tuple[int, int], float] = {}
-    for old in removed:
-        for new in added:
-            if old.type == new.type:
+    for resource_type in {r.type for r in removed}:
+        olds = [r for r in removed if r.type == resource_type]
+        news = [r for r in added if r.type == resource_type]
+        if len(olds) * len(news) > MAX_SIMILARITY_PAIRS:
+            continue
+        for old in olds:
+            for new in news:
                 scores[(id(old), id(new))] = _similarity(leaves[id(old)], leaves[id(new)])
     pairs = []
     for old in removed:

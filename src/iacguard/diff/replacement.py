@@ -16,9 +16,6 @@ from iacguard.diff.schema_facts import PropertyPath, SchemaFacts
 from iacguard.diff.values import Comparer, Difference, State, combine, describe
 from iacguard.model.values import ABSENT, Resolved, merge_assumptions
 
-#: A fixpoint over n resources needs at most n rounds; this bounds hostile input.
-_MAX_ROUNDS = 200
-
 
 @dataclass(frozen=True)
 class Replacement:
@@ -55,26 +52,37 @@ def replacements(
     pairs: Iterable[ResourcePair], comparer: Comparer, facts: SchemaFacts, replaced: set[str]
 ) -> dict[str, Replacement]:
     """Replacements in place by BASE logical id. ``replaced`` (BASE ids already known to be
-    replaced, e.g. renamed) grows with every certain replacement found."""
-    candidates = [p for p in pairs if p.how is How.SAME_ID]
+    replaced, e.g. renamed) grows with every certain replacement found. A resource is judged
+    again only when something it refers to turns out to be replaced, so the work stays
+    proportional to the references, not to the square of the resources."""
+    candidates = {p.base.logical_id: p for p in pairs if p.how is How.SAME_ID}
     found: dict[str, Replacement] = {}
-    for _ in range(_MAX_ROUNDS):
-        progressed = False
-        for pair in candidates:
-            logical_id = pair.base.logical_id
-            if logical_id in replaced:
+    pending = list(replaced)
+    for logical_id, pair in candidates.items():
+        if _judge(pair, comparer, facts, found):
+            replaced.add(logical_id)
+            pending.append(logical_id)
+    referrers = comparer.base.template.refs
+    while pending:
+        for reference in referrers.referrers(pending.pop()):
+            referrer = candidates.get(reference.source)
+            if referrer is None or reference.source in replaced:
                 continue
-            replacement = _replacement(pair, comparer, facts)
-            if replacement is None:
-                found.pop(logical_id, None)
-                continue
-            found[logical_id] = replacement
-            if replacement.certain:
-                replaced.add(logical_id)
-                progressed = True
-        if not progressed:
-            break
+            if _judge(referrer, comparer, facts, found):
+                replaced.add(reference.source)
+                pending.append(reference.source)
     return found
+
+
+def _judge(pair: ResourcePair, comparer: Comparer, facts: SchemaFacts,
+           found: dict[str, Replacement]) -> bool:
+    """Record why ``pair`` is (or may be) replaced; True when it certainly is."""
+    replacement = _replacement(pair, comparer, facts)
+    if replacement is None:
+        found.pop(pair.base.logical_id, None)
+        return False
+    found[pair.base.logical_id] = replacement
+    return replacement.certain
 
 
 def _replacement(pair: ResourcePair, comparer: Comparer, facts: SchemaFacts) -> Replacement | None:
