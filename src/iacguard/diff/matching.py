@@ -27,8 +27,9 @@ from iacguard.model.template import Resource, Template
 SIMILARITY_THRESHOLD = 0.8
 #: Removed x added resources of one type compared pair by pair, at most.
 MAX_SIMILARITY_PAIRS = 10_000
-#: Names the CDK gives the CloudFormation resource inside an L2 construct.
-_GENERIC_CHILDREN = frozenset({"Resource", "Default"})
+#: Names the CDK gives the CloudFormation resource inside an L2 construct (ECS services use
+#: "Service"): the construct is identified by its own id together with this child name.
+_GENERIC_CHILDREN = frozenset({"Resource", "Default", "Service"})
 _MAX_FLATTEN_DEPTH = 40
 
 
