@@ -110,6 +110,70 @@ def synthetic_template(services: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def synthetic_assembly(folder: Path, moved: bool, groups: int = 10) -> int:
+    """A CDK cloud assembly of two stacks with ``groups`` groups of six resources each (table,
+    queue, function, role, alarm, log group). ``moved`` makes the change under review: the
+    first three tables move into a new scope (new logical ids), two more get a new TableName,
+    and one queue is removed. Returns the number of resources."""
+    import json
+
+    folder.mkdir(parents=True)
+    (folder / "cdk.out").write_text('{"version":"55.0.0"}')
+    artifacts = {}
+    count = 0
+    for stack in ("Shop", "Billing"):
+        resources: dict[str, object] = {}
+        for index in range(groups):
+            scope = f"{stack}/Storage" if moved and index < 3 else stack
+            table_id = f"{scope.replace('/', '')}Table{index}"
+            name = f"{stack.lower()}-table-{index}" + ("-v2" if moved and index in (3, 4) else "")
+            resources[table_id] = {
+                "Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Delete",
+                "Properties": {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                               "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                               "AttributeDefinitions": [{"AttributeName": "id",
+                                                         "AttributeType": "S"}]},
+                "Metadata": {"aws:cdk:path": f"{scope}/Table{index}/Resource"}}
+            if not (moved and index == 9):
+                resources[f"Queue{index}"] = {
+                    "Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 60},
+                    "Metadata": {"aws:cdk:path": f"{stack}/Queue{index}/Resource"}}
+            resources[f"Role{index}"] = {
+                "Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"Service": "lambda.amazonaws.com"}}]}},
+                "Metadata": {"aws:cdk:path": f"{stack}/Role{index}/Resource"}}
+            resources[f"Function{index}"] = {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Runtime": "python3.12", "Handler": "index.handler",
+                               "Role": {"Fn::GetAtt": [f"Role{index}", "Arn"]},
+                               "Code": {"ZipFile": "def handler(e, c): return None"},
+                               "Environment": {"Variables": {"TABLE": {"Ref": table_id}}}},
+                "Metadata": {"aws:cdk:path": f"{stack}/Function{index}/Resource"}}
+            resources[f"Errors{index}"] = {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {"Namespace": "AWS/Lambda", "MetricName": "Errors",
+                               "Dimensions": [{"Name": "FunctionName",
+                                               "Value": {"Ref": f"Function{index}"}}],
+                               "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
+                               "Threshold": 1,
+                               "ComparisonOperator": "GreaterThanOrEqualToThreshold"},
+                "Metadata": {"aws:cdk:path": f"{stack}/Errors{index}/Resource"}}
+            resources[f"Logs{index}"] = {
+                "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain",
+                "Properties": {"RetentionInDays": 30},
+                "Metadata": {"aws:cdk:path": f"{stack}/Logs{index}/Resource"}}
+        count += len(resources)
+        (folder / f"{stack}.template.json").write_text(json.dumps({"Resources": resources}, indent=1))
+        artifacts[stack] = {"type": "aws:cloudformation:stack", "environment": "aws://unknown/unknown",
+                            "properties": {"templateFile": f"{stack}.template.json",
+                                           "stackName": f"bench-{stack.lower()}"},
+                            "displayName": stack}
+    (folder / "manifest.json").write_text(json.dumps({"version": "55.0.0",
+                                                      "artifacts": artifacts}))
+    return count
+
+
 @dataclass(frozen=True)
 class Row:
     work: str
@@ -158,6 +222,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         theirs = median_run([cfn_lint, str(small)], work, repeat + 2)
         rows.append(Row("one small template, with validation (vs cfn-lint)", ours.seconds,
                         theirs.seconds, 1.0, "x"))
+
+    base_assembly, head_assembly = work / "base.out", work / "head.out"
+    synthetic_assembly(base_assembly, moved=False)
+    resources = synthetic_assembly(head_assembly, moved=True)
+    compared = median_run([*iacguard, "diff", str(base_assembly), str(head_assembly),
+                           "--fail-on", "never"], work, repeat + 2)
+    rows.append(Row(f"diff of two CDK assemblies, {resources} resources", compared.seconds,
+                    None, 0.5, "s"))
+    base_check = median_run([*iacguard, "check", "--no-validate", "--no-cache", "--fail-on",
+                             "never", "--base-assembly", str(base_assembly),
+                             str(head_assembly)], work, repeat + 2)
+    rows.append(Row(f"check --base-assembly, {resources} resources, rules only",
+                    base_check.seconds, None, 1.0, "s"))
 
     sizes = (250, 500, 1000, 2000)
     timings = {}

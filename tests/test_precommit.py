@@ -310,6 +310,51 @@ def test_cdk_hook_checks_cdk_out_when_cdk_sources_change(project: Path, home: Pa
     )
 
 
+CHANGING_TABLE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Delete
+    UpdateReplacePolicy: Delete
+    Properties:
+      TableName: {name}
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]
+"""
+
+
+def test_change_safety_hook_compares_staged_templates_with_head(
+    project: Path, home: Path, hook_repository: HookRepository
+) -> None:
+    environment = _git_environment(home)
+    (project / ".pre-commit-config.yaml").write_text(
+        "repos:\n"
+        f"  - repo: {hook_repository.path}\n"
+        f"    rev: {hook_repository.revision}\n"
+        "    hooks:\n"
+        "      - id: iacguard-change-safety\n",
+        encoding="utf-8",
+    )
+    _must(["git", "commit", "--quiet", "--no-verify", "-am", "change-safety hook"], project,
+          environment)
+    _write(project, {"infra/orders.yaml": CHANGING_TABLE.format(name="orders")})
+    result = _commit(project, home, ["infra/orders.yaml"])
+    assert result.code == 0, result.output  # a new template: nothing to compare with
+    assert _hook_line(result.output, "iacguard (change safety)").endswith("Passed")
+
+    _write(project, {"infra/orders.yaml": CHANGING_TABLE.format(name="orders-v2")})
+    result = _commit(project, home, ["infra/orders.yaml"])
+
+    assert result.code != 0, result.output
+    assert _hook_line(result.output, "iacguard (change safety)").endswith("Failed")
+    assert ("infra/orders.yaml:8:7 IGC001 error AWS::DynamoDB::Table Orders is replaced: "
+            "TableName changes from 'orders' to 'orders-v2'") in result.output
+    log = _must(["git", "log", "--format=%s"], project, environment)
+    assert log.split() == ["change", "change-safety", "hook", "hooks"]
+
+
 def test_hook_manifest_is_valid_for_pre_commit() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],

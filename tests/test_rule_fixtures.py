@@ -16,7 +16,10 @@ from iacguard.model.template import build_template
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 RULES = load_rules(validate_builtin=True)
-RULES_BY_ID = {rule.id: rule for rule in RULES}
+# Change-safety rules judge two versions of a template, not one: their fixtures are BASE/HEAD
+# pairs in tests/fixtures/diff, checked (failing and passing cases for every rule) by
+# tests/test_diff_fixtures.py.
+RULES_BY_ID = {rule.id: rule for rule in RULES if rule.kind != "change"}
 
 
 def _fixture_files(rule_id: str) -> list[Path]:

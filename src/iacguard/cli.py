@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from iacguard import __version__
+from iacguard.diff_command import change_safety_options
+from iacguard.diff_command import register as register_change_safety
 from iacguard.errors import ExitCode, IacguardError
 
 if TYPE_CHECKING:
@@ -229,6 +231,7 @@ def check(
         parameter_values.update(read_parameters_file(parameters_file))
     parameter_values.update(parse_parameter_flags(parameter_flags))
     every, rules = _load_rules_for(settings)
+    change_base, rules, base_notices = change_safety_options(flags, paths or (Path("."),), rules)
     check_settings = CheckSettings(
         paths=paths or (Path("."),),
         rules=tuple(rules) if IACGUARD in settings.engines else (),
@@ -248,12 +251,14 @@ def check(
         jobs=jobs or _cpu_count(),
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         shard=_parse_shard(shard),
+        change_base=change_base,
     )
     from iacguard.report.outputs import plan_outputs
 
     plan = plan_outputs(output_format, settings.output)  # before the run: a bad --output fails fast
     with _progress_bar() as progress:
         report = run_check(check_settings, progress=progress)
+    report.notices[:0] = base_notices
     if write_baseline_file is not None:
         _write_baseline(report, write_baseline_file, check_settings.rule_ids)
     code = exit_code(report, settings.fail_on)
@@ -456,6 +461,9 @@ def init_project(
         where = f" {error.filename}" if error.filename else ""
         raise IacguardError(f"cannot write{where}: {error.strerror or error}") from None
     sys.stdout.write(describe(steps))
+
+
+register_change_safety(cli, check)
 
 
 class _Terminated(BaseException):

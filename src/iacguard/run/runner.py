@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacguard.discover.walk import Candidate, discover
 from iacguard.engines import CHECKOV, DEFAULT_ENGINES, engine_versions, require_engines
@@ -25,7 +25,7 @@ from iacguard.engines.cfnlint import (
 )
 from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.engines.rules.spec import RuleSpec
-from iacguard.findings import FileProblem, Report
+from iacguard.findings import FileProblem, Finding, Report
 from iacguard.load.parse import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
 from iacguard.run.cache import (
@@ -38,6 +38,9 @@ from iacguard.run.cache import (
 )
 from iacguard.settings.config import path_matches
 from iacguard.suppress.directives import SuppressionPolicy, suppress_run, suppress_template_findings
+
+if TYPE_CHECKING:
+    from iacguard.diff.check_base import ChangeBase
 
 #: Minified JSON puts "Resources" right after "{" or ",", not at the start of a line.
 _TEMPLATE_MARKERS = re.compile(
@@ -75,6 +78,8 @@ class CheckSettings:
     cache_dir: Path | None = None
     #: (index, count): check only the index-th of count deterministic slices of the templates.
     shard: tuple[int, int] | None = None
+    #: Where BASE versions come from for change-safety rules (check --base / --base-assembly).
+    change_base: ChangeBase | None = None
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -120,7 +125,11 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
 
 
 def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
-    return _check_loaded(candidate, load_template(candidate, settings), settings, ())
+    loaded = load_template(candidate, settings)
+    changes, notices = _changes([(candidate, loaded)], settings)
+    report = _check_loaded(candidate, loaded, settings, (), changes.get(candidate.display, ()))
+    report.notices.extend(notices)
+    return report
 
 
 def check_unit(unit: Sequence[Candidate], settings: CheckSettings) -> Report:
@@ -130,10 +139,27 @@ def check_unit(unit: Sequence[Candidate], settings: CheckSettings) -> Report:
         return check_candidate(unit[0], settings)
     loaded = [(candidate, load_template(candidate, settings)) for candidate in unit]
     workspace = tuple(template for _, template in loaded if isinstance(template, Template))
-    report = Report()
+    changes, notices = _changes(loaded, settings)
+    report = Report(notices=notices)
     for candidate, template in loaded:
-        report.merge(_check_loaded(candidate, template, settings, workspace))
+        report.merge(_check_loaded(candidate, template, settings, workspace,
+                                   changes.get(candidate.display, ())))
     return report
+
+
+def _changes(
+    loaded: Sequence[tuple[Candidate, Template | FileProblem | None]], settings: CheckSettings
+) -> tuple[Mapping[str, Sequence[Finding]], list[str]]:
+    """Change-safety findings against --base / --base-assembly, by the file they point into,
+    and notices (nothing without a BASE; the diff package is imported only with one)."""
+    if settings.change_base is None:
+        return {}, []
+    from iacguard.diff.compare import CompareOptions
+
+    rules = {rule.id: rule for rule in settings.rules if rule.kind == "change"}
+    options = CompareOptions(settings.show_unknown, settings.regions[0])
+    changes = settings.change_base.changes(loaded, rules, options, settings.parameters_for)
+    return changes.by_file, changes.notices
 
 
 def _check_loaded(
@@ -141,6 +167,7 @@ def _check_loaded(
     loaded: Template | FileProblem | None,
     settings: CheckSettings,
     workspace: tuple[Template, ...],
+    changes: Sequence[Finding] = (),
 ) -> Report:
     report = Report()
     if loaded is None:
@@ -153,6 +180,7 @@ def _check_loaded(
     options = EngineOptions(settings.show_unknown, settings.rule_options, settings.facts)
     findings, evaluations = check_template(loaded, settings.rules, options, workspace)
     report.findings.extend(findings)
+    report.findings.extend(changes)
     report.evaluations.extend(evaluations)
     if settings.validate:
         report.findings.extend(
@@ -246,6 +274,8 @@ def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint
         candidate.display + "\x00" + (repr(candidate.stack) if candidate.stack else "")
         for candidate in unit
     )
+    if settings.change_base is not None:
+        identity += "\x00" + settings.change_base.identity
     key = cache_key(content, identity, fingerprint)
     cached = cache.get(key)
     if cached is not None:

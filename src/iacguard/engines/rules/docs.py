@@ -29,7 +29,17 @@ THEMES = {
     "pipeline": "Pipeline and CodeBuild hygiene",
     "data-protection": "Data-loss protection",
     "validation": "Embedded document validation",
+    "change-safety": "Change safety (comparing two versions of the templates)",
 }
+
+#: What the "Resources" line says of a change-safety rule, which has no resource types.
+CHANGE_RULE_SCOPE = "any, comparing BASE with HEAD (iacguard diff, iacguard check --base)"
+
+
+def _scope(spec: RuleSpec, code: bool) -> str:
+    if spec.kind == "change":
+        return CHANGE_RULE_SCOPE
+    return ", ".join(f"`{t}`" if code else t for t in spec.resource_types)
 
 
 def rule_to_dict(spec: RuleSpec) -> dict[str, Any]:
@@ -40,6 +50,7 @@ def rule_to_dict(spec: RuleSpec) -> dict[str, Any]:
         "severity": spec.severity.value,
         "security_severity": spec.security_severity,
         "resource_types": list(spec.resource_types),
+        "kind": spec.kind,
         "message": spec.message,
         "fix": spec.fix,
         "docs": dict(spec.docs),
@@ -85,7 +96,7 @@ def explain_rule(spec: RuleSpec) -> str:
         "",
         f"Severity: {spec.severity.value}"
         + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
-        f"Resources: {', '.join(spec.resource_types)}",
+        f"Resources: {_scope(spec, code=False)}",
         f"Status: {spec.status} since {spec.since}",
         "",
         "Why this matters",
@@ -151,7 +162,7 @@ def _rule_section(spec: RuleSpec) -> list[str]:
         "",
         f"- Severity: {spec.severity.value}"
         + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
-        f"- Resources: {', '.join(f'`{t}`' for t in spec.resource_types)}",
+        f"- Resources: {_scope(spec, code=True)}",
         f"- Tags: {', '.join(spec.tags)}",
         f"- Status: {spec.status} since {spec.since}",
         "",

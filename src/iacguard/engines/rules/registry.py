@@ -49,6 +49,10 @@ def load_rule_file(path: Path, builtin: bool, validate: bool = True) -> RuleSpec
     if validate:
         _validate(path, data)
     spec = spec_from_mapping(data, str(path), builtin)
+    if spec.kind == "change" and not builtin:
+        line = span_of(data, ("kind",)).start_line
+        raise RuleFileError(f"{path}:{line}: kind: change is for iacguard's built-in "
+                            "change-safety rules; a custom rule checks templates")
     if spec.check is not None and spec.check not in CHECKS:
         line = span_of(data, ("check",)).start_line
         raise RuleFileError(f"{path}:{line}: unknown Python check {spec.check!r}")

@@ -33,6 +33,8 @@ class RuleSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     security_severity: float | None = None
     builtin: bool = True
+    #: "template" (checks one template's resources) or "change" (compares two versions).
+    kind: str = "template"
 
     @property
     def help_uri(self) -> str:
@@ -62,7 +64,7 @@ def spec_from_mapping(data: Mapping[str, Any], source_file: str, builtin: bool) 
         name=data["name"],
         title=data["title"],
         severity=Severity(data["severity"]),
-        resource_types=tuple(data["resource-types"]),
+        resource_types=tuple(data.get("resource-types") or ()),
         message=data["message"],
         fix=data["fix"],
         docs=dict(data["docs"]),
@@ -78,4 +80,5 @@ def spec_from_mapping(data: Mapping[str, Any], source_file: str, builtin: bool) 
         options=dict(data.get("options") or {}),
         security_severity=data.get("security-severity"),
         builtin=builtin,
+        kind=data.get("kind", "template"),
     )
