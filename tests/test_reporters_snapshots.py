@@ -2,7 +2,7 @@
 
 After an intended change to a report format, regenerate the golden files with
 
-    UPDATE_SNAPSHOTS=1 /work/venv/bin/pytest tests/test_reporters_snapshots.py
+    UPDATE_SNAPSHOTS=1 python -m pytest tests/test_reporters_snapshots.py
 
 and review the diff of tests/snapshots/ before committing it. The run is pinned so the files are
 the same on every machine: paths are relative to the repository root, only the three rules the
