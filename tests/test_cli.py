@@ -102,7 +102,7 @@ def test_json_report_has_complete_findings() -> None:
     result = run("check", "--no-validate", *CORE, "--format", "json", "defective.yaml")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["format_version"] == "1.0"
+    assert report["format_version"] == "1.1"
     assert report["exit_code"] == 1
     (finding,) = report["findings"]
     assert finding["rule_id"] == "IGE001"

@@ -23,7 +23,8 @@ from iacguard.errors import ConfigError
 from iacguard.findings import Severity
 from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
-from iacguard.settings.config import CommandLine, config_schema, resolve_settings
+from iacguard.settings.resolve import CommandLine, resolve_settings
+from iacguard.settings.schema import config_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
 
@@ -114,6 +115,8 @@ def test_schema_is_draft_2020_12_with_a_stable_id_and_closed_objects() -> None:
         ("suppressions:\n  - id: IGE001\n    reason: ok\n    expires: 2027-02-30\n",
          ".iacguard.yaml:4:14: invalid timestamp value '2027-02-30': day is out of range for month"),
         ("- select\n", ".iacguard.yaml:1: expected a mapping of settings, not a list"),
+        # Swapped words read alike to a person but not to edit distance.
+        ("on-fail: error\n", ".iacguard.yaml:1: unknown key 'on-fail'; did you mean 'fail-on'?"),
         ("select: [IGE\n", ".iacguard.yaml:2:1: did not find expected ',' or ']'"),
     ],
 )
@@ -216,9 +219,9 @@ def test_cfn_lint_selectors_and_suppressions_are_passed_on(tmp_path: Path) -> No
           - {id: E3002, reason: a property cfn-lint does not know yet}
         """)
     settings = resolve_settings((), cwd=tmp_path)
-    from iacguard.cli import _load_rules_for
+    from iacguard.run.plan import rules_for
 
-    _every, chosen = _load_rules_for(settings)
+    _every, chosen = rules_for(settings)
     assert "IGE001" in {spec.id for spec in chosen}
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 from iacguard.engines.rules.registry import load_rules
 from iacguard.report.outputs import RENDERERS
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 
 
 def test_whole_corpus_has_no_internal_errors(shared_dir: Path) -> None:
     rules = tuple(load_rules())
     report = run_check(
-        CheckSettings(paths=(shared_dir / "corpus",), rules=rules, validate=False,
-                      show_unknown=True, root=shared_dir)
+        CheckSettings(paths=(shared_dir / "corpus",), rules=rules, root=shared_dir,
+                      settings=Settings(validate=False, show_unknown=True))
     )
     assert len(report.files_checked) >= 600
     crashed = [f"{f.file}: {f.message}" for f in report.findings if f.rule_id == "IG0002"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 
 RULES = tuple(select_rules(load_rules(), ["IGA004"]))
 
@@ -67,8 +68,8 @@ def _assembly(folder: Path, templates: dict[str, dict[str, Any]]) -> Path:
 
 
 def _igA004(paths: tuple[Path, ...], root: Path, show_unknown: bool = False) -> list[tuple[str, str]]:
-    report = run_check(CheckSettings(paths=paths, rules=RULES, validate=False, root=root,
-                                     show_unknown=show_unknown))
+    report = run_check(CheckSettings(paths=paths, rules=RULES, root=root,
+                                     settings=Settings(validate=False, show_unknown=show_unknown)))
     assert report.problems == []
     return [(f.logical_id, f.outcome.value) for f in report.findings if f.rule_id == "IGA004"]
 

@@ -18,19 +18,17 @@ from typing import Any
 
 import pytest
 
-from iacguard.engines import parse_engines
-from iacguard.engines.checkov import (
-    CheckovFailure,
-    failure_to_finding,
-    merge_findings,
-    run_checkov_engine,
-)
+from iacguard.engines import EngineResult, EngineRun, parse_engines
+from iacguard.engines.checkov import ENGINE as CHECKOV_ENGINE
+from iacguard.engines.checkov import CheckovFailure, checkov_findings, failure_to_finding
+from iacguard.engines.checkov_merge import merge_findings
 from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.errors import IacguardError
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
 from iacguard.load.parse import LoadedDocument, load_document, parse_text
 from iacguard.model.template import Template, build_template
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 from test_no_network import NETWORK_GUARD
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -126,8 +124,9 @@ def settings_for(*paths: str, select: tuple[str, ...] = (),
                  ignore: tuple[str, ...] = ()) -> CheckSettings:
     rules = select_rules(load_rules(), select, ignore)
     return CheckSettings(paths=tuple(Path(p) for p in paths), rules=tuple(rules),
-                         validate=False, root=REPO_ROOT, select=select, ignore=ignore,
-                         engines=("iacguard", "checkov"))
+                         root=REPO_ROOT,
+                         settings=Settings(validate=False, select=select, ignore=ignore,
+                                           engines=("iacguard", "checkov")))
 
 
 # --------------------------------------------------------------------------- any environment
@@ -255,10 +254,11 @@ def test_merge_without_our_rule_keeps_checkov() -> None:
 def test_engine_is_not_run_when_selectors_leave_it_nothing(at_repo_root: None) -> None:
     """--select of our rules only, or --ignore checkov: checkov is never imported or run."""
     template = template_of(SERVICE)
-    ours = [finding("IGE001", "Images")]
+    ours = EngineResult([finding("IGE001", "Images")])
     for select, ignore in ((("IGE",), ()), ((), ("checkov",))):
-        result = run_checkov_engine(template, ours, [], [], select, ignore)
-        assert (result.findings, result.notices) == (ours, [])
+        run = EngineRun((), Settings(select=select, ignore=ignore))
+        result = CHECKOV_ENGINE.combine(ours, CHECKOV_ENGINE.check([template], run), run)
+        assert (result.findings, result.notices) == (ours.findings, [])
 
 
 # --------------------------------------------------------------------------- with checkov
@@ -353,7 +353,7 @@ def test_template_without_a_file_checkov_reads_is_scanned_from_a_copy() -> None:
     data, is_json = parse_text(text, "memory/registry.cfn")
     document = LoadedDocument(Path("memory/registry.cfn"), text, data, is_json)
     template = build_template(document, "memory/registry.cfn", {})
-    result = run_checkov_engine(template, [], [], [])
+    result = checkov_findings(template)
     assert [(f.rule_id, f.file, f.start_line, f.logical_id) for f in result.findings] == [
         ("checkov/CKV_AWS_136", "memory/registry.cfn", 13, "Cache"),
         ("checkov/CKV_AWS_163", "memory/registry.cfn", 13, "Cache"),
@@ -377,7 +377,7 @@ def test_checkov_skip_annotations_are_listed_in_a_notice(tmp_path: Path) -> None
         encoding="utf-8",
     )
     template = build_template(load_document(path, "skips.yaml"), "skips.yaml", {})
-    result = run_checkov_engine(template, [], [], [])
+    result = checkov_findings(template)
     assert result.findings == []
     assert result.notices == [
         "skips.yaml: checkov's own skip annotations turned off CKV_AWS_158 on AppLogs; "

@@ -8,6 +8,7 @@ import pytest
 
 from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 
 TEMPLATE = (
     "Resources:\n"
@@ -31,6 +32,7 @@ def test_facts_decide_what_the_template_cannot(
     template = tmp_path / "t.yaml"
     template.write_text(TEMPLATE)
     rules = tuple(select_rules(load_rules(), ["IGE001", "IGA012"]))
-    report = run_check(CheckSettings(paths=(template,), rules=rules, validate=False,
-                                     root=tmp_path, facts=facts, show_unknown=True))
+    report = run_check(CheckSettings(paths=(template,), rules=rules, root=tmp_path,
+                                     settings=Settings(validate=False, facts=facts,
+                                                       show_unknown=True)))
     assert {(f.rule_id, f.outcome.value) for f in report.findings} == expected

@@ -18,6 +18,7 @@ import pytest
 from iacguard.discover.walk import Candidate
 from iacguard.engines.rules.registry import load_rules
 from iacguard.run.runner import CheckSettings, check_candidate, run_check
+from iacguard.settings.definitions import Settings
 
 GOOD = (
     "AWSTemplateFormatVersion: '2010-09-09'\n"
@@ -86,7 +87,7 @@ BYTE_CASES: dict[str, tuple[bytes, str]] = {
 
 
 def _settings(paths: tuple[Path, ...]) -> CheckSettings:
-    return CheckSettings(paths=paths, rules=RULES, validate=False)
+    return CheckSettings(paths=paths, rules=RULES, settings=Settings(validate=False))
 
 
 def name_of(write: Callable[[Path], None]) -> str:

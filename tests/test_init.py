@@ -17,7 +17,7 @@ import yaml
 from iacguard import __version__
 from iacguard.engines.rules.embedded import check_buildspec_text
 from iacguard.init import STARTER_CONFIG, append_repository, pre_commit_entry, render_buildspec
-from iacguard.settings.config import read_config_file
+from iacguard.settings.files import read_config_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_SCHEMA = REPO_ROOT / "src" / "iacguard" / "schemas" / "config.schema.json"

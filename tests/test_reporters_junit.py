@@ -88,7 +88,7 @@ def test_suppressed_unknown_and_not_applicable_evaluations_are_skipped(tmp_path:
 def test_problems_rule_errors_and_foreign_findings(tmp_path: Path) -> None:
     crash = make_finding(
         rule_id="IG0002", rule_name="rule-error", severity=Severity.ERROR,
-        message="rule IGL001 failed on AppLogs: KeyError: 'x'", property_path="IGL001",
+        message="rule IGL001 failed on AppLogs: KeyError: 'x'", crashed_rule="IGL001",
         outcome=Outcome.ERROR,
     )
     foreign = make_finding(rule_id="cfn-lint/E3012", source="cfn-lint", severity=Severity.ERROR,

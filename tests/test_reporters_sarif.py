@@ -17,6 +17,7 @@ from iacguard.report import sarif
 from iacguard.report.sarif import render_sarif, sarif_log
 from iacguard.run.outcome import exit_code
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 from test_reporters_snapshots import REPO_ROOT, e2e_report
 
 
@@ -236,7 +237,7 @@ def test_unknown_outcome_is_a_note() -> None:
 def test_problems_and_rule_errors_are_notifications_not_results(shared_dir: Path) -> None:
     crash = make_finding(
         rule_id="IG0002", rule_name="rule-error", severity=Severity.ERROR,
-        message="rule IGL001 failed on AppLogs: KeyError: 'x'", property_path="IGL001",
+        message="rule IGL001 failed on AppLogs: KeyError: 'x'", crashed_rule="IGL001",
         outcome=Outcome.ERROR,
     )
     spec = {r.id: r for r in load_rules()}["IGL001"]
@@ -326,7 +327,7 @@ def test_cdk_assembly_report_names_construct_paths(
     assembly = shared_dir / "cdk" / "app-a" / "cdk.out"
     monkeypatch.chdir(shared_dir / "cdk" / "app-a")
     report = run_check(CheckSettings(paths=(Path("cdk.out"),), rules=tuple(load_rules()),
-                                     validate=False, root=assembly.parent))
+                                     root=assembly.parent, settings=Settings(validate=False)))
     log = sarif_log(report, int(exit_code(report, "error")))
     validate_sarif(log, shared_dir)
     results = {

@@ -2,7 +2,7 @@
 
 After an intended change to a report format, regenerate the golden files with
 
-    UPDATE_SNAPSHOTS=1 /work/venv/bin/pytest tests/test_reporters_snapshots.py
+    UPDATE_SNAPSHOTS=1 python -m pytest tests/test_reporters_snapshots.py
 
 and review the diff of tests/snapshots/ before committing it. The run is pinned so the files are
 the same on every machine: paths are relative to the repository root, only the three rules the
@@ -22,6 +22,7 @@ from iacguard.findings import Report
 from iacguard.report.outputs import FORMATS, render
 from iacguard.run.outcome import exit_code
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = REPO_ROOT / "tests" / "snapshots"
@@ -40,7 +41,8 @@ def e2e_report() -> tuple[Report, int]:
     """The fixture's report; call with the repository root as working directory."""
     rules = select_rules(load_rules(), E2E_RULES)
     settings = CheckSettings(
-        paths=(E2E_FIXTURE,), rules=tuple(rules), validate=False, root=REPO_ROOT
+        paths=(E2E_FIXTURE,), rules=tuple(rules), root=REPO_ROOT,
+        settings=Settings(validate=False),
     )
     report = run_check(settings)
     return report, int(exit_code(report, "error"))

@@ -18,6 +18,7 @@ from iacguard.engines.rules.registry import load_rules
 from iacguard.report.json_report import report_to_dict
 from iacguard.run.cache import ResultCache
 from iacguard.run.runner import CheckSettings, run_check, shard_of
+from iacguard.settings.definitions import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -34,7 +35,8 @@ def tree(tmp_path: Path) -> Path:
 
 
 def _settings(root: Path, **changes: object) -> CheckSettings:
-    base = CheckSettings(paths=(root,), rules=tuple(load_rules()), validate=False, root=root)
+    base = CheckSettings(paths=(root,), rules=tuple(load_rules()), root=root,
+                         settings=Settings(validate=False))
     return replace(base, **changes)  # type: ignore[arg-type]
 
 

@@ -14,25 +14,23 @@ from pathlib import Path
 import pytest
 
 from iacguard.cli import main
+from iacguard.engines.codes import CODES
 from iacguard.engines.rules.registry import load_rules, select_rules
 from iacguard.findings import Finding, Report, Severity, Suppression
 from iacguard.load.parse import load_document
 from iacguard.model.template import build_template
 from iacguard.run.runner import CheckSettings, run_check
-from iacguard.settings.config import ConfigSuppression
-from iacguard.suppress.directives import (
-    META_RULES,
-    SuppressionPolicy,
-    meta_rules,
-    suppress_template_findings,
-)
+from iacguard.settings.definitions import Settings
+from iacguard.suppress.apply import suppress_template_findings
+from iacguard.suppress.config_entry import ConfigSuppression
+from iacguard.suppress.policy import SuppressionPolicy, meta_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "suppress"
 TODAY = datetime.date(2026, 6, 1)
 ALL_RULES = load_rules()
 KNOWN = {
-    **{spec.name: spec.id for spec in [*ALL_RULES, *META_RULES]},
-    **{spec.id: spec.id for spec in [*ALL_RULES, *META_RULES]},
+    **{spec.name: spec.id for spec in [*ALL_RULES, *CODES]},
+    **{spec.id: spec.id for spec in [*ALL_RULES, *CODES]},
 }
 
 
@@ -44,7 +42,7 @@ def run(
     settings = CheckSettings(
         paths=(path,),
         rules=tuple(select_rules(ALL_RULES, select)),
-        validate=False,
+        settings=Settings(validate=False),
         root=path.parent,
         suppression=policy or SuppressionPolicy(today=TODAY, known_rules=KNOWN),
     )
@@ -386,9 +384,10 @@ def test_explain_and_rules_list_the_suppression_rules(
 
 
 def test_other_engine_ids_are_valid_and_never_called_unused(tmp_path: Path) -> None:
+    from iacguard.engines.codes import CODES
     from iacguard.engines.rules.registry import load_rules
     from iacguard.run.runner import CheckSettings, run_check
-    from iacguard.suppress.directives import META_RULES, SuppressionPolicy
+    from iacguard.suppress.policy import SuppressionPolicy
 
     template = tmp_path / "t.yaml"
     template.write_text(
@@ -397,11 +396,11 @@ def test_other_engine_ids_are_valid_and_never_called_unused(tmp_path: Path) -> N
         "    Type: AWS::ECR::Repository\n"
     )
     rules = load_rules()
-    every = [*rules, *META_RULES]
+    every = [*rules, *CODES]
     policy = SuppressionPolicy(
         known_rules={**{s.name: s.id for s in every}, **{s.id: s.id for s in every}}
     )
-    report = run_check(CheckSettings(paths=(template,), rules=tuple(rules), validate=False,
-                                     root=tmp_path, suppression=policy))
+    report = run_check(CheckSettings(paths=(template,), rules=tuple(rules), root=tmp_path,
+                                     settings=Settings(validate=False), suppression=policy))
     meta = [f.rule_id for f in report.findings if f.rule_id.startswith("IG0")]
     assert meta == []

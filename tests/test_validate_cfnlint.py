@@ -20,6 +20,7 @@ from iacguard.cli import main
 from iacguard.engines import cfnlint as cfnlint_bridge
 from iacguard.findings import Finding, Severity
 from iacguard.run.runner import CheckSettings, run_check
+from iacguard.settings.definitions import Settings
 
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
@@ -44,7 +45,8 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def check(*paths: Path, **options: Any) -> list[Finding]:
-    settings = CheckSettings(paths=paths, rules=(), root=paths[0].parent, **options)
+    settings = CheckSettings(paths=paths, rules=(), root=paths[0].parent,
+                             settings=Settings(**options))
     report = run_check(settings)
     assert report.problems == []
     return report.findings

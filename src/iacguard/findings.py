@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -58,10 +57,15 @@ class Finding:
     help_uri: str = ""
     suppression: Suppression | None = None
     related: tuple[dict[str, Any], ...] = ()
+    #: For a rule that crashed (outcome ERROR): the id of that rule. The finding itself carries
+    #: the code of the crash, so reporters read which rule to blame here.
+    crashed_rule: str = ""
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.rule_id, self.file, self.logical_id, self.property_path)
+        return fingerprint(
+            self.rule_id, self.file, self.logical_id, self.property_path, self.crashed_rule
+        )
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -71,9 +75,13 @@ class Finding:
         return replace(self, suppression=suppression)
 
 
-def fingerprint(rule_id: str, file: str, logical_id: str, property_path: str) -> str:
+def fingerprint(
+    rule_id: str, file: str, logical_id: str, property_path: str, crashed_rule: str = ""
+) -> str:
     """Identity of a finding that survives edits: no line numbers, only what it is about."""
-    key = "\x1f".join((rule_id, file.replace("\\", "/"), logical_id, property_path))
+    parts = (rule_id, file.replace("\\", "/"), logical_id, property_path)
+    # Two rules crashing on one resource are two findings; other findings keep their identity.
+    key = "\x1f".join((*parts, crashed_rule) if crashed_rule else parts)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
@@ -130,63 +138,3 @@ class Report:
         self.files_checked.extend(other.files_checked)
         self.files_skipped.extend(other.files_skipped)
         self.notices.extend(other.notices)
-
-
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as plain data: the JSON report's shape, also used by the cache and by merge."""
-    return {
-        "rule_id": finding.rule_id,
-        "rule_name": finding.rule_name,
-        "source": finding.source,
-        "severity": finding.severity.value,
-        "outcome": finding.outcome.value,
-        "message": finding.message,
-        "fix": finding.fix,
-        "file": finding.file,
-        "start_line": finding.start_line,
-        "start_column": finding.start_column,
-        "end_line": finding.end_line,
-        "end_column": finding.end_column,
-        "logical_id": finding.logical_id,
-        "resource_type": finding.resource_type,
-        "property_path": finding.property_path,
-        "construct_path": finding.construct_path,
-        "stack": finding.stack,
-        "fingerprint": finding.fingerprint,
-        "help_uri": finding.help_uri,
-        "related": [dict(item) for item in finding.related],
-        "suppression": None
-        if finding.suppression is None
-        else {
-            "kind": finding.suppression.kind,
-            "reason": finding.suppression.reason,
-            "location": finding.suppression.location,
-        },
-    }
-
-
-def finding_from_dict(item: Mapping[str, Any]) -> Finding:
-    """The inverse of :func:`finding_to_dict` (``fingerprint`` is derived, so it is not read)."""
-    suppression = item.get("suppression")
-    return Finding(
-        rule_id=item["rule_id"],
-        rule_name=item["rule_name"],
-        severity=Severity(item["severity"]),
-        message=item["message"],
-        fix=item["fix"],
-        file=item["file"],
-        start_line=item["start_line"],
-        start_column=item["start_column"],
-        end_line=item["end_line"],
-        end_column=item["end_column"],
-        logical_id=item["logical_id"],
-        resource_type=item["resource_type"],
-        property_path=item["property_path"],
-        construct_path=item["construct_path"],
-        stack=item["stack"],
-        outcome=Outcome(item["outcome"]),
-        source=item["source"],
-        help_uri=item["help_uri"],
-        suppression=Suppression(**suppression) if suppression else None,
-        related=tuple(item.get("related", ())),
-    )

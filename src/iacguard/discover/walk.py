@@ -9,7 +9,6 @@ forgot ``cdk synth`` must not pass on zero templates.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from iacguard.discover.cdk_assembly import (
 )
 from iacguard.discover.cdk_project import CDK_JSON, cdk_app, newer_source
 from iacguard.findings import FileProblem
+from iacguard.globs import any_path_matches
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 #: Folders that never hold templates a user wrote, and are expensive to walk.
@@ -61,14 +61,7 @@ def display_path(path: Path, root: Path) -> str:
 
 
 def is_excluded(display: str, excludes: Sequence[str]) -> bool:
-    name = display.rsplit("/", 1)[-1]
-    for pattern in excludes:
-        stripped = pattern.rstrip("/")
-        if fnmatch.fnmatch(display, stripped) or fnmatch.fnmatch(name, stripped):
-            return True
-        if fnmatch.fnmatch(display, stripped + "/*") or display.startswith(stripped + "/"):
-            return True
-    return False
+    return any_path_matches(display, excludes)
 
 
 def discover(

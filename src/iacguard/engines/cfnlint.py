@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from iacguard.engines import (
+    CFN_LINT,
+    Engine,
+    EngineResult,
+    EngineRun,
+    package_version,
+    rule_name_from_title,
+)
 from iacguard.errors import IacguardError
 from iacguard.findings import Finding, Severity
-from iacguard.model.template import Template
+
+if TYPE_CHECKING:
+    from iacguard.model.template import Template
 
 LOG = logging.getLogger(__name__)
 
-SOURCE = "cfn-lint"
+SOURCE = CFN_LINT
 RULE_ID_PREFIX = "cfn-lint/"
-CRASH_RULE_ID = "IG0006"
-CRASH_RULE_NAME = "validation-crashed"
 DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1",)
 
 _SEVERITIES = {
@@ -37,7 +44,37 @@ _SEVERITIES = {
     "informational": Severity.NOTE,
 }
 _SEVERITY_BY_LETTER = {"E": Severity.ERROR, "W": Severity.WARNING, "I": Severity.NOTE}
-_NOT_A_NAME_CHARACTER = re.compile(r"[^a-z0-9]+")
+
+
+class CfnLintEngine(Engine):
+    """Validation: cfn-lint's rules over each template of the unit."""
+
+    name = CFN_LINT
+
+    def require(self, run: EngineRun) -> None:
+        settings = run.settings
+        # Checking a region list imports cfn-lint (a second): only when regions were chosen.
+        if tuple(settings.regions) != DEFAULT_REGIONS and validation_selected(
+            settings.select, settings.ignore
+        ):
+            check_regions(settings.regions)
+
+    def prepare(self, run: EngineRun) -> None:
+        if validation_selected(run.settings.select, run.settings.ignore):
+            prepare_validation()
+
+    def version(self) -> str:
+        return package_version("cfn-lint")
+
+    def check(self, unit: Sequence[Template], run: EngineRun) -> EngineResult:
+        settings = run.settings
+        findings = [
+            finding
+            for template in unit
+            for finding in validate_template(template, settings.regions, settings.select,
+                                             settings.ignore)
+        ]
+        return EngineResult(findings)
 
 
 def check_regions(regions: Sequence[str]) -> None:
@@ -174,7 +211,7 @@ def match_to_finding(match: Any, template: Template) -> Finding:
     resource = template.resources.get(logical_id) if logical_id else None
     return Finding(
         rule_id=RULE_ID_PREFIX + str(rule.id),
-        rule_name=kebab_case(str(rule.shortdesc)) or str(rule.id).lower(),
+        rule_name=rule_name_from_title(str(rule.shortdesc)) or str(rule.id).lower(),
         severity=_severity(rule),
         message=str(match.message),
         fix=str(rule.description),
@@ -215,26 +252,16 @@ def _severity(rule: Any) -> Severity:
     return _SEVERITY_BY_LETTER.get(str(rule.id)[:1].upper(), Severity.ERROR)
 
 
-def kebab_case(text: str) -> str:
-    """'Resource properties are invalid' -> 'resource-properties-are-invalid'."""
-    return _NOT_A_NAME_CHARACTER.sub("-", text.lower()).strip("-")
-
-
 def crash_finding(template: Template, error: BaseException) -> Finding:
-    return Finding(
-        rule_id=CRASH_RULE_ID,
-        rule_name=CRASH_RULE_NAME,
-        severity=Severity.ERROR,
-        message=(
-            f"cfn-lint crashed while validating this template ({type(error).__name__}: "
-            f"{error}); it was not validated"
-        ),
-        fix="Rerun with --debug for the traceback and report it; --no-validate skips validation.",
-        file=template.display_path,
-        start_line=1,
-        start_column=1,
-        end_line=1,
-        end_column=1,
-        stack=template.stack_name,
-        source=SOURCE,
+    # Imported here: the settings read DEFAULT_REGIONS from this module at start-up.
+    from iacguard.engines.codes import VALIDATION_CRASHED, code_finding
+
+    message = (
+        f"cfn-lint crashed while validating this template ({type(error).__name__}: "
+        f"{error}); it was not validated"
     )
+    return code_finding(VALIDATION_CRASHED, message, template.display_path,
+                        stack=template.stack_name, source=SOURCE)
+
+
+ENGINE = CfnLintEngine()

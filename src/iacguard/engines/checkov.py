@@ -17,7 +17,8 @@ Four things make checkov fit a linter that runs offline in pipelines:
   ``Type`` is a mapping, costs only checkov's findings for that template, with a notice.
 * **Merged.** Where one of our rules names the checkov check in ``references.checkov`` and both
   judge the same resource, one finding is reported: ours when both fail (noting that checkov
-  agrees), none when our rule passes (with a notice saying why our verdict wins).
+  agrees), none when our rule passes (with a notice saying why our verdict wins). See
+  :mod:`iacguard.engines.checkov_merge`.
 """
 
 from __future__ import annotations
@@ -28,21 +29,26 @@ import importlib.util
 import logging
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iacguard.engines.cfnlint import kebab_case
-from iacguard.engines.rules.spec import RuleSpec
+from iacguard.engines import (
+    CHECKOV,
+    Engine,
+    EngineResult,
+    EngineRun,
+    package_version,
+    rule_name_from_title,
+)
+from iacguard.engines.checkov_merge import RULE_ID_PREFIX, SOURCE, merge_findings
 from iacguard.errors import IacguardError
-from iacguard.findings import Evaluation, Finding, Outcome, Severity
+from iacguard.findings import Finding, Severity
 from iacguard.load.parse import span_of
 from iacguard.model.template import Template
 
 LOG = logging.getLogger(__name__)
 
-SOURCE = "checkov"
-RULE_ID_PREFIX = "checkov/"
 INSTALL_HINT = "pip install 'iacguard[checkov]'"
 #: checkov's open-source checks carry no severity unless the vendor platform supplies one, which
 #: this engine never asks for; a warning makes them visible without failing the default run.
@@ -95,14 +101,6 @@ class CheckovScan:
     skips: tuple[CheckovSkip, ...] = ()
 
 
-@dataclass
-class EngineResult:
-    """The template's findings after checkov's were merged in, and what to tell the user."""
-
-    findings: list[Finding]
-    notices: list[str] = field(default_factory=list)
-
-
 # --------------------------------------------------------------------------- availability
 
 
@@ -147,31 +145,50 @@ def finding_selected(finding: Finding, select: Sequence[str], ignore: Sequence[s
 # --------------------------------------------------------------------------- the engine
 
 
-def run_checkov_engine(
-    template: Template,
-    ours: Sequence[Finding],
-    evaluations: Sequence[Evaluation],
-    rules: Sequence[RuleSpec],
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-) -> EngineResult:
-    """Our findings for one template with checkov's merged in.
+class CheckovEngine(Engine):
+    """checkov's CloudFormation checks over each template of the unit, merged with ours."""
 
-    ``ours`` and ``evaluations`` are what our rules produced for this template; ``rules`` are
-    the rules that ran, whose ``references.checkov`` say which checkov check is the same control.
-    """
+    name = CHECKOV
+
+    def require(self, run: EngineRun) -> None:
+        require_checkov()
+
+    def prepare(self, run: EngineRun) -> None:
+        if checkov_selected(run.settings.select, run.settings.ignore):
+            prepare_checkov()  # about 2 s to import
+
+    def version(self) -> str:
+        return package_version("checkov")
+
+    def check(self, unit: Sequence[Template], run: EngineRun) -> EngineResult:
+        result = EngineResult()
+        for template in unit:
+            result.extend(checkov_findings(template, run.settings.select, run.settings.ignore))
+        return result
+
+    def combine(self, so_far: EngineResult, own: EngineResult, run: EngineRun) -> EngineResult:
+        """One finding per control and resource: see :func:`merge_findings`."""
+        merged = merge_findings(so_far.findings, own.findings, so_far.evaluations, run.rules)
+        return EngineResult(merged.findings, list(so_far.evaluations),
+                            [*so_far.notices, *merged.notices, *own.notices])
+
+
+def checkov_findings(
+    template: Template, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> EngineResult:
+    """checkov's findings for one template that --select/--ignore leave, and notices about
+    what checkov could not check or skipped on its own say-so."""
     if not checkov_selected(select, ignore):
-        return EngineResult(list(ours))
+        return EngineResult()
     try:
         scan = scan_template(template)
     except CheckovUnavailable:
         raise
     except Exception as error:  # checkov failing on one template must not end the run
         LOG.debug("checkov failed on %s", template.display_path, exc_info=True)
-        return EngineResult(list(ours), [failure_notice(template, error)])
+        return EngineResult(notices=[failure_notice(template, error)])
     theirs = [failure_to_finding(failure, template) for failure in scan.failures]
-    theirs = [f for f in theirs if finding_selected(f, select, ignore)]
-    result = merge_findings(ours, theirs, evaluations, rules)
+    result = EngineResult([f for f in theirs if finding_selected(f, select, ignore)])
     if scan.skips:
         result.notices.append(skips_notice(template, scan.skips))
     return result
@@ -359,7 +376,7 @@ def failure_to_finding(failure: CheckovFailure, template: Template) -> Finding:
     end_line = max(start_line, _clamp(failure.end_line, len(lines)))
     return Finding(
         rule_id=RULE_ID_PREFIX + failure.check_id,
-        rule_name=kebab_case(failure.check_name) or failure.check_id.lower(),
+        rule_name=rule_name_from_title(failure.check_name) or failure.check_id.lower(),
         severity=_SEVERITIES.get(failure.severity.upper(), DEFAULT_SEVERITY),
         message=f"checkov {failure.check_id} fails on {logical_id or 'the template'}: "
         f"{failure.check_name}",
@@ -409,82 +426,4 @@ def _logical_id(resource: str) -> str:
     return _split_resource(resource)[1]
 
 
-# --------------------------------------------------------------------------- merging
-
-
-def merge_findings(
-    ours: Sequence[Finding],
-    theirs: Sequence[Finding],
-    evaluations: Sequence[Evaluation],
-    rules: Sequence[RuleSpec],
-) -> EngineResult:
-    """Our findings plus checkov's, with one finding per control and resource.
-
-    For a checkov finding whose check one of our rules lists in ``references.checkov``, on the
-    same file and logical id: when our rule failed there, our finding stays and notes that
-    checkov agrees; when our rule passed, checkov's finding is dropped with a notice (our rule
-    reads the whole template and the configured facts, checkov looks at one resource). When our
-    rule did not decide (unknown, not applicable, did not run), checkov's finding is kept.
-    """
-    counterparts = _counterparts(rules)
-    verdicts = {(e.rule_id, e.file, e.logical_id): e.outcome for e in evaluations}
-    failing: dict[tuple[str, str, str], list[int]] = {}
-    for index, finding in enumerate(ours):
-        if finding.outcome is Outcome.FAIL and finding.source != SOURCE:
-            key = (finding.rule_id, finding.file, finding.logical_id)
-            failing.setdefault(key, []).append(index)
-    agreed: dict[int, list[str]] = {}
-    kept: list[Finding] = []
-    notices: list[str] = []
-    for finding in theirs:
-        check_id = finding.rule_id.removeprefix(RULE_ID_PREFIX)
-        rule_ids = counterparts.get(check_id, ())
-        matches = [
-            index
-            for rule_id in rule_ids
-            for index in failing.get((rule_id, finding.file, finding.logical_id), ())
-        ]
-        if matches:
-            for index in matches:
-                agreed.setdefault(index, []).append(check_id)
-            continue
-        passing = [
-            rule_id for rule_id in rule_ids
-            if verdicts.get((rule_id, finding.file, finding.logical_id)) is Outcome.PASS
-        ]
-        if passing:
-            notices.append(_overruled_notice(finding, check_id, passing))
-            continue
-        kept.append(finding)
-    merged = [
-        replace(finding, message=finding.message + _agreement(agreed[index]))
-        if index in agreed else finding
-        for index, finding in enumerate(ours)
-    ]
-    return EngineResult([*merged, *kept], notices)
-
-
-def _counterparts(rules: Sequence[RuleSpec]) -> dict[str, tuple[str, ...]]:
-    """checkov check id -> our rules that cover the same control."""
-    found: dict[str, list[str]] = {}
-    for rule in rules:
-        for check_id in rule.references.get("checkov", ()):
-            found.setdefault(check_id, []).append(rule.id)
-    return {check_id: tuple(rule_ids) for check_id, rule_ids in found.items()}
-
-
-def _agreement(check_ids: Sequence[str]) -> str:
-    unique = list(dict.fromkeys(check_ids))
-    verb = "agrees" if len(unique) == 1 else "agree"
-    return f" (checkov {' and '.join(unique)} {verb})"
-
-
-def _overruled_notice(finding: Finding, check_id: str, rule_ids: Sequence[str]) -> str:
-    ours = " and ".join(rule_ids)
-    return (
-        f"{finding.file}:{finding.start_line}: dropped checkov {check_id} on "
-        f"{finding.logical_id}: iacguard {ours} checks the same control and passes this "
-        "resource; iacguard's verdict wins because it reads the whole template and the "
-        f"configured facts (e.g. registry-level settings), not one resource alone "
-        f"(iacguard explain {rule_ids[0]})"
-    )
+ENGINE = CheckovEngine()

@@ -71,29 +71,8 @@ def render_lines(
             f"{finding.severity.value}{marker} {finding.message}"
         )
         out.append((head, "dim" if finding.suppression else _STYLES[finding.severity.value]))
-        if options.quiet:
-            continue
-        where = []
-        if finding.construct_path:
-            where.append(f"construct {finding.construct_path}")
-        if finding.logical_id:
-            where.append(f"resource {finding.logical_id} ({finding.resource_type})")
-        if where:
-            out.append(("    " + "  ".join(where), "dim"))
-        for related in finding.related:
-            site = f"{related['file']}:{related['line']}:{related['column']}"
-            out.append((f"    {related['message']}: {site}", "dim"))
-        source = _source_line(sources, finding)
-        if source:
-            number = str(finding.start_line)
-            out.append((f"    {number} | {source[0]}", ""))
-            out.append((f"    {' ' * len(number)} | {source[1]}", _STYLES[finding.severity.value]))
-        if finding.suppression:
-            out.append((
-                f"    suppressed ({finding.suppression.kind}): {finding.suppression.reason}", "dim"
-            ))
-        elif finding.fix:
-            out.append((f"    fix: {finding.fix}", "green"))
+        if not options.quiet:
+            out.extend(_details(finding, sources))
     for problem in report.problems:
         out.append((f"{problem} [not checked]", "bold red"))
     table = summary_table(report) if options.statistics or not options.quiet else []
@@ -107,6 +86,33 @@ def render_lines(
             ci_summary_line(report, options.exit_code) if options.ci_mode else summary_line(report)
         )
         out.append((summary, "bold"))
+    return out
+
+
+def _details(finding: Finding, sources: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    """The lines under a finding's head: where, the source line, and the fix or suppression."""
+    out: list[tuple[str, str]] = []
+    where = []
+    if finding.construct_path:
+        where.append(f"construct {finding.construct_path}")
+    if finding.logical_id:
+        where.append(f"resource {finding.logical_id} ({finding.resource_type})")
+    if where:
+        out.append(("    " + "  ".join(where), "dim"))
+    for related in finding.related:
+        site = f"{related['file']}:{related['line']}:{related['column']}"
+        out.append((f"    {related['message']}: {site}", "dim"))
+    source = _source_line(sources, finding)
+    if source:
+        number = str(finding.start_line)
+        out.append((f"    {number} | {source[0]}", ""))
+        out.append((f"    {' ' * len(number)} | {source[1]}", _STYLES[finding.severity.value]))
+    if finding.suppression:
+        out.append((
+            f"    suppressed ({finding.suppression.kind}): {finding.suppression.reason}", "dim"
+        ))
+    elif finding.fix:
+        out.append((f"    fix: {finding.fix}", "green"))
     return out
 
 

@@ -1,14 +1,25 @@
-"""The complete machine format: every finding, problem and file, versioned and schema-checked."""
+"""The complete machine format: every finding, problem and file, versioned and schema-checked
+(``schemas/report.schema.json``). The data itself comes from :mod:`iacguard.report.codec`."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from iacguard import __version__
-from iacguard.findings import Report, finding_to_dict
+from iacguard.findings import Report
+from iacguard.report.codec import report_to_data
 
-JSON_FORMAT_VERSION = "1.0"
+#: 1.1 added ``crashed_rule`` to findings. Within major version 1 fields are only ever added,
+#: so a reader of 1.x accepts every 1.y.
+JSON_FORMAT_VERSION = "1.1"
+_READABLE_VERSION = re.compile(r"1\.[0-9]+")
+
+
+def is_readable_version(version: Any) -> bool:
+    """Whether this version of iacguard reads a JSON report of ``format_version``."""
+    return isinstance(version, str) and _READABLE_VERSION.fullmatch(version) is not None
 
 
 def report_to_dict(report: Report, exit_code: int) -> dict[str, Any]:
@@ -28,22 +39,9 @@ def report_to_dict(report: Report, exit_code: int) -> dict[str, Any]:
                 for severity in ("error", "warning", "note")
             },
         },
-        "findings": [finding_to_dict(f) for f in report.findings],
-        "problems": [
-            {"file": p.file, "line": p.line, "column": p.column, "message": p.message,
-             "requested": p.requested}
-            for p in report.problems
-        ],
-        "files": {"checked": report.files_checked, "skipped": report.files_skipped},
-        "notices": list(report.notices),
-        # What ran and every verdict, so shard reports can be merged into the report (and the
-        # SARIF rules list and JUnit pass counts) a single run would have given.
-        "rules_run": sorted(rule.id for rule in report.rules_run),
-        "evaluations": [
-            {"rule_id": e.rule_id, "file": e.file, "logical_id": e.logical_id,
-             "outcome": e.outcome.value}
-            for e in report.evaluations
-        ],
+        # Besides findings, what ran and every verdict, so shard reports can be merged into the
+        # report (and the SARIF rules list and JUnit pass counts) a single run would have given.
+        **report_to_data(report),
     }
 
 

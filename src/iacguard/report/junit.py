@@ -8,7 +8,8 @@ Mapping:
   several findings, one test case per finding, told apart by the property path;
 * an active FAIL finding -> ``failure`` (message attribute = the message; text = where and fix);
 * UNKNOWN, suppressed and not-applicable evaluations -> ``skipped`` with the reason;
-* a rule that crashed (IG0002) and a file that could not be parsed -> ``error``;
+* a rule that crashed (an IG0002 finding, whose ``crashed_rule`` names the rule) and a file
+  that could not be parsed -> ``error``;
 * findings no evaluation accounts for (other engines such as cfn-lint) get test cases of their
   own in their file's suite.
 """
@@ -23,7 +24,6 @@ from dataclasses import dataclass, field
 
 from iacguard.findings import Evaluation, FileProblem, Finding, Outcome, Report
 
-RULE_ERROR_ID = "IG0002"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _SKIP_REASONS = {
@@ -75,8 +75,8 @@ def junit_tree(report: Report) -> ET.Element:
 
 
 def _evaluated_rule(finding: Finding) -> str:
-    # The engine records the crashed rule's id as the property path of an IG0002 finding.
-    return finding.property_path if finding.rule_id == RULE_ERROR_ID else finding.rule_id
+    """The rule whose evaluation a finding belongs to: for a crash, the rule that crashed."""
+    return finding.crashed_rule or finding.rule_id
 
 
 def _findings_by_evaluation(

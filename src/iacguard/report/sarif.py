@@ -8,9 +8,11 @@ Choices worth knowing:
 * ``properties.precision`` is "high" for declarative rules (their conditions are evaluated with
   three-valued logic, so a FAIL is decided, never guessed) and "medium" for Python checks, whose
   logic is free-form and may lean on heuristics.
-* Rule errors (IG0002) are not results: they say nothing about the user's template. They become
-  ``toolExecutionNotifications`` next to files that could not be parsed, and the run is marked
-  unsuccessful through ``executionSuccessful`` (exit codes other than 0 and 1).
+* Rule errors (IG0002 findings, which name the crashed rule in ``crashed_rule``) are not
+  results: they say nothing about the user's template. They become
+  ``toolExecutionNotifications`` next to files that could not be parsed, associated with the
+  rule that crashed, and the run is marked unsuccessful through ``executionSuccessful`` (exit
+  codes other than 0 and 1).
 * Paths are relative to ``%SRCROOT%``, the folder iacguard ran from, so alerts match across runs
   and machines; absolute paths (files outside that folder) become ``file://`` URIs.
 * GitHub code scanning limits (results and rules per run, tags per rule) are applied here; when
@@ -39,7 +41,6 @@ SARIF_SCHEMA_URI = (
 INFORMATION_URI = "https://github.com/iacguard/iacguard"
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "iacguard/v1"
-RULE_ERROR_ID = "IG0002"
 
 # GitHub code scanning rejects files above these (docs: "SARIF results exceed limits").
 MAX_RESULTS_PER_RUN = 25_000
@@ -65,7 +66,7 @@ def render_sarif(report: Report, exit_code: int) -> str:
 
 
 def sarif_log(report: Report, exit_code: int) -> dict[str, Any]:
-    reportable = [f for f in report.findings if f.rule_id != RULE_ERROR_ID]
+    reportable = [f for f in report.findings if not f.crashed_rule]
     kept, dropped = _within_result_limit(reportable)
     rules = _rule_table(report.rules_run, kept)
     run: dict[str, Any] = {
@@ -366,7 +367,7 @@ def _invocation(
 ) -> dict[str, Any]:
     notifications = [_problem_notification(p) for p in report.problems]
     notifications += [
-        _rule_error_notification(f, rules) for f in report.findings if f.rule_id == RULE_ERROR_ID
+        _rule_error_notification(f, rules) for f in report.findings if f.crashed_rule
     ]
     notifications += [
         {"level": "note", "message": {"text": notice}, "descriptor": {"id": "iacguard/notice"}}
@@ -426,10 +427,9 @@ def _rule_error_notification(finding: Finding, rules: _RuleTable) -> dict[str, A
                 ),
             }
         }],
-        "descriptor": {"id": RULE_ERROR_ID},
+        "descriptor": {"id": finding.rule_id},
     }
-    # The engine records the crashed rule's id as the property path of an IG0002 finding.
-    failed_rule = finding.property_path
+    failed_rule = finding.crashed_rule
     if failed_rule in rules.index and rules.index[failed_rule] < MAX_RULES_PER_RUN:
         notification["associatedRule"] = {"id": failed_rule, "index": rules.index[failed_rule]}
     return notification

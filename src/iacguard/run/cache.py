@@ -15,23 +15,17 @@ import datetime
 import hashlib
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from iacguard import __version__
 from iacguard.atomic import write_atomic
-from iacguard.findings import (
-    Evaluation,
-    FileProblem,
-    Outcome,
-    Report,
-    finding_from_dict,
-    finding_to_dict,
-)
+from iacguard.findings import Report
+from iacguard.report.codec import report_from_data, report_to_data
 
 MAX_ENTRIES = 5000
-_FORMAT = "1"
+#: 2: entries are the report codec's data (the JSON report's shape).
+_FORMAT = "2"
 
 
 def default_cache_dir() -> Path:
@@ -97,28 +91,3 @@ class ResultCache:
         for entry in entries[: max(excess, 0) + (MAX_ENTRIES // 5 if excess > 0 else 0)]:
             with contextlib.suppress(OSError):
                 entry.unlink()
-
-
-def report_to_data(report: Report) -> dict[str, Any]:
-    return {
-        "findings": [finding_to_dict(f) for f in report.findings],
-        "problems": [asdict(p) for p in report.problems],
-        "evaluations": [
-            [e.rule_id, e.file, e.logical_id, e.outcome.value] for e in report.evaluations
-        ],
-        "files_checked": report.files_checked,
-        "files_skipped": report.files_skipped,
-        "notices": report.notices,
-    }
-
-
-def report_from_data(data: dict[str, Any]) -> Report:
-    findings = [finding_from_dict(item) for item in data["findings"]]
-    return Report(
-        findings=findings,
-        problems=[FileProblem(**p) for p in data["problems"]],
-        evaluations=[Evaluation(r, f, i, Outcome(o)) for r, f, i, o in data["evaluations"]],
-        files_checked=list(data["files_checked"]),
-        files_skipped=list(data["files_skipped"]),
-        notices=list(data["notices"]),
-    )

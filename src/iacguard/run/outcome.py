@@ -5,8 +5,6 @@ from __future__ import annotations
 from iacguard.errors import ExitCode
 from iacguard.findings import Outcome, Report, Severity
 
-FAIL_ON_CHOICES = ("error", "warning", "note", "never")
-
 
 def exit_code(report: Report, fail_on: str) -> ExitCode:
     """3 when a rule crashed (the run is incomplete), 2 when a requested file could not be

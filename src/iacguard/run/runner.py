@@ -1,4 +1,4 @@
-"""One run, start to end: discover -> load -> model -> rules -> findings (-> suppressions).
+"""One run, start to end: discover -> load -> model -> engines -> findings (-> suppressions).
 
 This module wires the stages together and owns nothing else; each stage lives in its own module.
 """
@@ -15,29 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacguard.discover.walk import Candidate, discover
-from iacguard.engines import CHECKOV, DEFAULT_ENGINES, engine_versions, require_engines
-from iacguard.engines.cfnlint import (
-    DEFAULT_REGIONS,
-    check_regions,
-    prepare_validation,
-    validate_template,
-    validation_selected,
-)
-from iacguard.engines.rules.engine import EngineOptions, check_template
+from iacguard.engines import Engine, EngineRun, check_with, chosen_engines
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import FileProblem, Finding, Report
+from iacguard.globs import any_path_matches, path_matches
 from iacguard.load.parse import LoadedDocument, LoadError, parse_text, read_text
 from iacguard.model.template import Template, build_template, looks_like_template
-from iacguard.run.cache import (
-    ResultCache,
-    cache_key,
-    code_fingerprint,
-    report_from_data,
-    report_to_data,
-    run_fingerprint,
-)
-from iacguard.settings.config import path_matches
-from iacguard.suppress.directives import SuppressionPolicy, suppress_run, suppress_template_findings
+from iacguard.report.codec import report_from_data, report_to_data
+from iacguard.run.cache import ResultCache, cache_key, code_fingerprint, run_fingerprint
+from iacguard.settings.definitions import Settings, result_settings
+from iacguard.suppress.apply import suppress_run, suppress_template_findings
+from iacguard.suppress.policy import SuppressionPolicy
 
 if TYPE_CHECKING:
     from iacguard.diff.check_base import ChangeBase
@@ -50,34 +38,19 @@ _TEMPLATE_MARKERS = re.compile(
 
 @dataclass(frozen=True)
 class CheckSettings:
+    """A run: what to check, the rules chosen for it, its settings and how to run it."""
+
     paths: tuple[Path, ...]
+    #: The rules that run (none when the iacguard engine is not chosen).
     rules: tuple[RuleSpec, ...]
-    excludes: tuple[str, ...] = ()
-    parameter_values: Mapping[str, Any] = field(default_factory=dict)
-    show_unknown: bool = False
-    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    root: Path | None = None
-    #: Run cfn-lint over each template after our rules (imported only when this is true).
-    validate: bool = True
-    regions: tuple[str, ...] = DEFAULT_REGIONS
-    #: The --select/--ignore selectors, applied to validation findings as to our rules.
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    #: Globs a walked file must match to be checked (files named explicitly always are).
-    include: tuple[str, ...] = ()
-    #: Configuration ``parameters``: (template glob, values); ``parameter_values`` win.
-    template_parameters: tuple[tuple[str, Mapping[str, Any]], ...] = ()
-    #: Configuration ``facts``, shown to every check as ``ctx.options["facts"]``.
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
     suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
-    #: Engines that check each template (iacguard.engines): our rules, and optionally checkov.
-    engines: tuple[str, ...] = DEFAULT_ENGINES
+    #: Paths are shown relative to this folder (default: the current folder).
+    root: Path | None = None
     #: Worker processes; 1 checks in this process.
     jobs: int = 1
     #: Where per-template results are cached; None turns the cache off.
     cache_dir: Path | None = None
-    #: (index, count): check only the index-th of count deterministic slices of the templates.
-    shard: tuple[int, int] | None = None
     #: Where BASE versions come from for change-safety rules (check --base / --base-assembly).
     change_base: ChangeBase | None = None
 
@@ -85,12 +58,21 @@ class CheckSettings:
     def rule_ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
 
+    @property
+    def engine_run(self) -> EngineRun:
+        return EngineRun(self.rules, self.settings)
+
+    def engines(self) -> list[Engine]:
+        return chosen_engines(self.settings.engines, self.settings.validate)
+
     def parameters_for(self, display_path: str) -> dict[str, Any]:
+        """Configuration values for the template's globs, then the --parameters file, then
+        --parameter flags: the later win."""
         values: dict[str, Any] = {}
-        for pattern, mapping in self.template_parameters:
+        for pattern, mapping in self.settings.parameters.items():
             if path_matches(display_path, pattern):
                 values.update(mapping)
-        return {**values, **self.parameter_values}
+        return {**values, **self.settings.parameter_file_values, **self.settings.parameter_values}
 
 
 def might_be_template(text: str) -> bool:
@@ -125,11 +107,7 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
 
 
 def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
-    loaded = load_template(candidate, settings)
-    changes, notices = _changes([(candidate, loaded)], settings)
-    report = _check_loaded(candidate, loaded, settings, (), changes.get(candidate.display, ()))
-    report.notices.extend(notices)
-    return report
+    return _check_loaded([(candidate, load_template(candidate, settings))], settings)
 
 
 def check_unit(unit: Sequence[Candidate], settings: CheckSettings) -> Report:
@@ -137,13 +115,29 @@ def check_unit(unit: Sequence[Candidate], settings: CheckSettings) -> Report:
     view, so cross-stack rules can follow exports and ``Fn::GetStackOutput``."""
     if len(unit) == 1:
         return check_candidate(unit[0], settings)
-    loaded = [(candidate, load_template(candidate, settings)) for candidate in unit]
-    workspace = tuple(template for _, template in loaded if isinstance(template, Template))
-    changes, notices = _changes(loaded, settings)
-    report = Report(notices=notices)
+    return _check_loaded([(c, load_template(c, settings)) for c in unit], settings)
+
+
+def _check_loaded(
+    loaded: Sequence[tuple[Candidate, Template | FileProblem | None]], settings: CheckSettings
+) -> Report:
+    report = Report()
+    templates: list[Template] = []
     for candidate, template in loaded:
-        report.merge(_check_loaded(candidate, template, settings, workspace,
-                                   changes.get(candidate.display, ())))
+        if template is None:
+            report.files_skipped.append(candidate.display)
+        elif isinstance(template, FileProblem):
+            report.problems.append(template)
+        else:
+            report.files_checked.append(candidate.display)
+            templates.append(template)
+    if templates:
+        result = check_with(settings.engines(), templates, settings.engine_run)
+        changes, notices = _changes(loaded, settings)
+        report.evaluations.extend(result.evaluations)
+        report.notices.extend([*result.notices, *notices])
+        findings = [*result.findings, *(f for found in changes.values() for f in found)]
+        report.findings.extend(_suppressed_in_templates(findings, templates, settings))
     return report
 
 
@@ -157,47 +151,27 @@ def _changes(
     from iacguard.diff.compare import CompareOptions
 
     rules = {rule.id: rule for rule in settings.rules if rule.kind == "change"}
-    options = CompareOptions(settings.show_unknown, settings.regions[0])
+    options = CompareOptions(settings.settings.show_unknown, settings.settings.regions[0])
     changes = settings.change_base.changes(loaded, rules, options, settings.parameters_for)
     return changes.by_file, changes.notices
 
 
-def _check_loaded(
-    candidate: Candidate,
-    loaded: Template | FileProblem | None,
-    settings: CheckSettings,
-    workspace: tuple[Template, ...],
-    changes: Sequence[Finding] = (),
-) -> Report:
-    report = Report()
-    if loaded is None:
-        report.files_skipped.append(candidate.display)
-        return report
-    if isinstance(loaded, FileProblem):
-        report.problems.append(loaded)
-        return report
-    report.files_checked.append(candidate.display)
-    options = EngineOptions(settings.show_unknown, settings.rule_options, settings.facts)
-    findings, evaluations = check_template(loaded, settings.rules, options, workspace)
-    report.findings.extend(findings)
-    report.findings.extend(changes)
-    report.evaluations.extend(evaluations)
-    if settings.validate:
-        report.findings.extend(
-            validate_template(loaded, settings.regions, settings.select, settings.ignore)
+def _suppressed_in_templates(
+    findings: Sequence[Finding], templates: Sequence[Template], settings: CheckSettings
+) -> list[Finding]:
+    """Suppressions written in a template apply to every engine's findings on it."""
+    by_file: dict[str, list[Finding]] = {template.display_path: [] for template in templates}
+    elsewhere: list[Finding] = []
+    for finding in findings:
+        by_file.get(finding.file, elsewhere).append(finding)
+    suppressed = [
+        finding
+        for template in templates
+        for finding in suppress_template_findings(
+            by_file[template.display_path], template, settings.suppression, settings.rule_ids
         )
-    if CHECKOV in settings.engines:
-        from iacguard.engines.checkov import run_checkov_engine
-
-        merged = run_checkov_engine(loaded, report.findings, report.evaluations, settings.rules,
-                                    settings.select, settings.ignore)
-        report.findings[:] = merged.findings
-        report.notices.extend(merged.notices)
-    # Keep this last: suppressions written in the template apply to every finding above.
-    report.findings[:] = suppress_template_findings(
-        report.findings, loaded, settings.suppression, settings.rule_ids
-    )
-    return report
+    ]
+    return [*suppressed, *elsewhere]
 
 
 def run_check(
@@ -206,24 +180,21 @@ def run_check(
     progress: Progress | None = None,
 ) -> Report:
     report = Report(rules_run=list(settings.rules))
-    require_engines(settings.engines)
-    if (
-        settings.validate
-        and settings.regions != DEFAULT_REGIONS
-        and validation_selected(settings.select, settings.ignore)
-    ):
-        check_regions(settings.regions)  # imports cfn-lint: only when regions were chosen
+    for engine in settings.engines():
+        engine.require(settings.engine_run)
     if candidates is None:
-        discovery = discover(settings.paths, settings.excludes, settings.root)
+        discovery = discover(settings.paths, settings.settings.exclude, settings.root)
         found = discovery.candidates
         report.problems.extend(discovery.problems)
         report.notices.extend(discovery.notices)
     else:
         found = list(candidates)
-    if settings.include:
-        found = [c for c in found if c.requested or _included(c.display, settings.include)]
-    if settings.shard is not None:
-        found = [c for c in found if shard_of(c, settings.shard[1]) == settings.shard[0]]
+    include = settings.settings.include
+    if include:
+        found = [c for c in found if c.requested or any_path_matches(c.display, include)]
+    shard = settings.settings.shard
+    if shard is not None:
+        found = [c for c in found if shard_of(c, shard[1]) == shard[0]]
     for result in check_all(found, settings, progress):
         report.merge(result)
     suppress_run(report, settings.suppression, settings.rule_ids)
@@ -238,25 +209,19 @@ def shard_of(candidate: Candidate, count: int) -> int:
     return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % count
 
 
-def _settings_fingerprint(settings: CheckSettings) -> str:
+def settings_fingerprint(settings: CheckSettings) -> str:
+    """Everything besides a template's own bytes that its result depends on: every setting
+    that can change a result (by its definition), the rules, the suppression policy, and the
+    code and versions of the engines."""
     return run_fingerprint(
         {
+            "settings": result_settings(settings.settings),
             # The whole rule (its logic and metadata), not only its id: a custom rule file that
             # changes must not be answered from the cache.
             "rules": [repr(rule) for rule in settings.rules],
-            "code": code_fingerprint(),
-            "rule_options": settings.rule_options,
-            "parameters": settings.parameter_values,
-            "template_parameters": settings.template_parameters,
-            "show_unknown": settings.show_unknown,
-            "validate": settings.validate,
-            "regions": settings.regions,
-            "select": settings.select,
-            "ignore": settings.ignore,
-            "facts": settings.facts,
             "suppression": repr(settings.suppression),
-            "engines": settings.engines,
-            "engine_versions": engine_versions(settings.engines),
+            "code": code_fingerprint(),
+            "engine_versions": {engine.name: engine.version() for engine in settings.engines()},
         }
     )
 
@@ -310,7 +275,7 @@ def check_all(
     found: Sequence[Candidate], settings: CheckSettings, progress: Progress | None = None
 ) -> list[Report]:
     """Check every candidate, in worker processes when worthwhile; results keep input order."""
-    fingerprint = _settings_fingerprint(settings) if settings.cache_dir is not None else ""
+    fingerprint = settings_fingerprint(settings) if settings.cache_dir is not None else ""
     units = work_units(found)
     if settings.jobs <= 1 or len(units) < _PARALLEL_THRESHOLD:
         outcomes: Iterable[Report] = (check_cached(unit, settings, fingerprint) for unit in units)
@@ -355,14 +320,9 @@ def _check_in_workers(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if settings.validate:
-        # Load cfn-lint once here so forked workers inherit it instead of each loading it.
-        prepare_validation()
-    if CHECKOV in settings.engines:
-        from iacguard.engines.checkov import checkov_selected, prepare_checkov
-
-        if checkov_selected(settings.select, settings.ignore):
-            prepare_checkov()  # likewise checkov, which takes about 2 s to import
+    for engine in settings.engines():
+        # Load cfn-lint and checkov once here so forked workers inherit them.
+        engine.prepare(settings.engine_run)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = min(settings.jobs, len(found))
@@ -382,6 +342,3 @@ def _check_in_workers(
     pool.shutdown()
     return results
 
-
-def _included(display_path: str, include: Sequence[str]) -> bool:
-    return any(path_matches(display_path, pattern) for pattern in include)

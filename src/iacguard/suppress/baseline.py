@@ -13,13 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from iacguard.engines.codes import is_code
 from iacguard.errors import IacguardError
 from iacguard.findings import Finding, Outcome, Report, Suppression
 
 BASELINE_FORMAT_VERSION = 1
-#: IG0xxx findings are about the run itself (rule errors, suppressions); accepting them into a
-#: baseline would hide exactly the problems a baseline must not hide.
-TOOL_FINDING_PREFIX = "IG0"
 _STALE_LISTED = 5
 
 
@@ -50,10 +48,12 @@ class Baseline:
 
 
 def can_be_baselined(finding: Finding) -> bool:
-    """Active (or already baselined) failures of real rules."""
+    """Active (or already baselined) failures of real rules. iacguard's own findings (rule
+    errors, suppressions) are about the run itself: accepting them into a baseline would hide
+    exactly the problems a baseline must not hide."""
     return (
         finding.outcome is Outcome.FAIL
-        and not finding.rule_id.startswith(TOOL_FINDING_PREFIX)
+        and not is_code(finding.rule_id)
         and (finding.suppression is None or finding.suppression.kind == "baseline")
     )
 

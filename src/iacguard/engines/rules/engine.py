@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.engines.codes import RULE_ERROR, code_finding
 from iacguard.engines.rules.api import CheckContext, Verdict, verdict_from_branches
 from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
@@ -24,8 +25,6 @@ from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Resolver, Unknown
 
 LOG = logging.getLogger(__name__)
-
-RULE_ERROR_ID = "IG0002"
 
 
 @dataclass(frozen=True)
@@ -156,15 +155,17 @@ def _finding(
         path = tuple(rule.location.split("."))
     span = verdict.span or span_of(template.document.data, (*resource.path, *path))
     if verdict.outcome is Outcome.ERROR:
-        return Finding(
-            rule_id=RULE_ERROR_ID,
-            rule_name="rule-error",
-            severity=Severity.ERROR,
-            message=f"rule {rule.id} failed on {resource.logical_id}: {verdict.values['error']}",
-            fix="Report this as a bug in the rule, with the template that triggers it.",
-            property_path=f"{rule.id}",
+        return code_finding(
+            RULE_ERROR,
+            f"rule {rule.id} failed on {resource.logical_id}: {verdict.values['error']}",
+            template.display_path,
+            span,
             outcome=Outcome.ERROR,
-            **_location(template, resource, span),
+            logical_id=resource.logical_id,
+            resource_type=resource.type,
+            construct_path=resource.cdk_path,
+            stack=template.stack_name,
+            crashed_rule=rule.id,
         )
     values = _message_values(resource, verdict, rule_options)
     return Finding(

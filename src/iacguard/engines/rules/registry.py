@@ -13,6 +13,7 @@ from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.spec import RuleSpec, spec_from_mapping
 from iacguard.errors import RuleFileError
 from iacguard.load.parse import LoadError, load_document, span_of
+from iacguard.schema_errors import explain, problems_of
 
 _RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -64,23 +65,13 @@ def _validate(path: Path, data: Any) -> None:
 
     validator = jsonschema.Draft202012Validator(rule_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return
     error = jsonschema.exceptions.best_match(errors)
-    if error is None:  # pragma: no cover - best_match returns one when errors exist
+    if error is None:
         return
-    location = tuple(error.absolute_path)
-    line = span_of(data, location).start_line if location else 1
-    where = ".".join(str(p) for p in location) or "rule"
-    raise RuleFileError(f"{path}:{line}: {where}: {_describe(error)}")
-
-
-def _describe(error: Any) -> str:
-    if error.validator == "additionalProperties":
-        return str(error.message).replace("Additional properties", "unknown key(s)")
-    if error.validator == "required":
-        return str(error.message).replace("is a required property", "is required")
-    return str(error.message)
+    (problem, *_) = problems_of([error])
+    line = span_of(data, problem.path).start_line if problem.path else 1
+    where = ".".join(str(p) for p in problem.parent) or "rule"
+    raise RuleFileError(f"{path}:{line}: {explain(problem, where)}")
 
 
 def load_rules(

@@ -6,12 +6,13 @@ problems with positions inside that text, so the caller can map them onto the te
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from iacguard import suggest
 
 
 @dataclass(frozen=True)
@@ -109,27 +110,9 @@ def mapping_get(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node]
     return found
 
 
-def closest(name: str, choices: Sequence[str]) -> str | None:
-    # Swapped words ('fail-fast' for 'fast-fail') score low on edit similarity, yet are the
-    # likeliest mistake when another tool spells the same setting the other way round.
-    words = _word_set(name)
-    for choice in choices:
-        if _word_set(choice) == words:
-            return choice
-    matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def _word_set(name: str) -> frozenset[str]:
-    return frozenset(name.lower().replace("_", "-").split("-"))
-
-
 def did_you_mean(name: str, choices: Sequence[str]) -> str:
     """'; did you mean X?' when a choice is close, else '; expected one of ...'."""
-    suggestion = closest(name, choices)
-    if suggestion is not None:
-        return f"; did you mean '{suggestion}'?"
-    return f"; expected one of {', '.join(choices)}"
+    return suggest.did_you_mean(name, choices) or f"; expected one of {', '.join(choices)}"
 
 
 def duplicate_key_problems(root: yaml.Node, document: str) -> Iterator[EmbeddedProblem]:

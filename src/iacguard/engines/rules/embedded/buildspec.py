@@ -14,7 +14,6 @@ import yaml
 
 from iacguard.engines.rules.embedded import (
     EmbeddedProblem,
-    closest,
     compose_yaml,
     did_you_mean,
     duplicate_key_problems,
@@ -319,8 +318,7 @@ def _check_file_format(node: yaml.Node, where: str, pointer: str) -> Iterator[Em
     value = node.value if isinstance(node, yaml.ScalarNode) else None
     if value is not None and value.upper() in FILE_FORMATS:
         return
-    hint = closest(value.upper(), FILE_FORMATS) if value else None
-    suffix = f"; did you mean '{hint}'?" if hint else f"; expected one of {', '.join(FILE_FORMATS)}"
+    suffix = did_you_mean((value or "").upper(), FILE_FORMATS)
     yield _problem("invalid-file-format", f"{where} is {_kind(node)}{suffix}", node, pointer)
 
 

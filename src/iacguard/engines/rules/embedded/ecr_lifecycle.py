@@ -11,17 +11,14 @@ import functools
 import importlib.resources
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 if TYPE_CHECKING:
     # jsonschema costs ~0.1 s to import, so it is imported only when a policy is checked.
-    from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
-        Draft202012Validator,
-        ValidationError,
-    )
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from iacguard.engines.rules.embedded import (
     EmbeddedProblem,
@@ -36,6 +33,7 @@ from iacguard.engines.rules.embedded import (
     pointer_from_path,
     sort_problems,
 )
+from iacguard.schema_errors import MISSING_KEY, UNKNOWN_KEY, SchemaProblem, schema_problems
 
 SCHEMA_FILE = "ecr-lifecycle-policy.schema.json"
 # ECR service quota "Lifecycle policy length", also the CloudFormation maxLength.
@@ -189,70 +187,45 @@ def _child(node: yaml.Node, token: PathToken, *, at_key: bool) -> yaml.Node | No
 def _schema_problems(document: dict[str, Any], locator: _Locator) -> list[EmbeddedProblem]:
     base: list[EmbeddedProblem] = []
     conditional: list[EmbeddedProblem] = []
-    for error in _validator().iter_errors(document):
-        custom = _custom_annotation(error)
+    for problem in schema_problems(_validator(), document):
+        custom = _custom_annotation(problem.schema)
         if custom is None:
-            base.extend(_base_problems(error, locator))
+            base.append(_base_problem(problem, locator))
         else:
-            conditional.append(_custom_problem(error, custom, locator))
+            conditional.append(_custom_problem(problem, custom, locator))
     bad_values = {p.pointer for p in base if p.code in _VALUE_CODES}
     return base + [p for p in conditional if p.pointer not in bad_values]
 
 
-def _custom_annotation(error: ValidationError) -> dict[str, str] | None:
-    schema = error.schema
-    if not isinstance(schema, dict):
-        return None
+def _custom_annotation(schema: Mapping[str, Any]) -> dict[str, str] | None:
     annotation = schema.get(_CUSTOM_KEYWORD)
     return annotation if isinstance(annotation, dict) else None
 
 
 def _custom_problem(
-    error: ValidationError, annotation: dict[str, str], locator: _Locator
+    problem: SchemaProblem, annotation: dict[str, str], locator: _Locator
 ) -> EmbeddedProblem:
-    path = list(error.absolute_path)
-    message = annotation["message"].format(where=_where(path), value=_show(error.instance))
+    path = list(problem.parent)
+    message = annotation["message"].format(where=_where(path), value=_show(problem.value))
     # `not` annotations forbid a property, so point at its key rather than its value.
-    position = locator.position(path, at_key=error.validator == "not")
+    position = locator.position(path, at_key=problem.keyword == "not")
     return _problem(annotation["code"], message, position, pointer_from_path(path))
 
 
-def _base_problems(error: ValidationError, locator: _Locator) -> Iterator[EmbeddedProblem]:
-    path: list[PathToken] = list(error.absolute_path)
-    if error.validator == "additionalProperties":
-        yield from _unknown_key_problems(error, path, locator)
-        return
-    if error.validator == "required":
-        yield from _missing_key_problems(error, path, locator)
-        return
-    code, message = _describe_error(error, _where(path))
-    yield _problem(code, message, locator.position(path), pointer_from_path(path))
-
-
-def _unknown_key_problems(
-    error: ValidationError, path: list[PathToken], locator: _Locator
-) -> Iterator[EmbeddedProblem]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    known = list(schema.get("properties", {}))
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    for key in instance:
-        if key in known:
-            continue
-        message = f"{_where(path)} has unknown key '{key}'{did_you_mean(key, known)}"
-        key_path = [*path, key]
-        position = locator.position(key_path, at_key=True)
-        yield _problem("unknown-key", message, position, pointer_from_path(key_path))
-
-
-def _missing_key_problems(
-    error: ValidationError, path: list[PathToken], locator: _Locator
-) -> Iterator[EmbeddedProblem]:
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    required = error.validator_value if isinstance(error.validator_value, list) else []
-    for key in required:
-        if key not in instance:
-            message = f"{_where(path)} is missing required key '{key}'"
-            yield _problem("missing-key", message, locator.position(path), pointer_from_path(path))
+def _base_problem(problem: SchemaProblem, locator: _Locator) -> EmbeddedProblem:
+    path: list[PathToken] = list(problem.path)
+    if problem.keyword == UNKNOWN_KEY:
+        where = _where(list(problem.parent))
+        message = f"{where} has unknown key '{problem.key}'" + did_you_mean(
+            problem.key, list(problem.choices)
+        )
+        position = locator.position(path, at_key=True)
+        return _problem("unknown-key", message, position, pointer_from_path(path))
+    if problem.keyword == MISSING_KEY:
+        message = f"{_where(path)} is missing required key '{problem.key}'"
+        return _problem("missing-key", message, locator.position(path), pointer_from_path(path))
+    code, message = _describe_error(problem, _where(path))
+    return _problem(code, message, locator.position(path), pointer_from_path(path))
 
 
 _TYPE_NAMES = {
@@ -265,13 +238,13 @@ _TYPE_NAMES = {
 }
 
 
-def _describe_error(error: ValidationError, where: str) -> tuple[str, str]:
-    keyword = error.validator
-    expected = error.validator_value
-    shown = _show(error.instance)
+def _describe_error(problem: SchemaProblem, where: str) -> tuple[str, str]:
+    keyword = problem.keyword
+    expected = problem.expected
+    shown = _show(problem.value)
     if keyword == "type":
         wanted = _TYPE_NAMES.get(str(expected), str(expected))
-        return "wrong-type", f"{where} is {_describe(error.instance)}; expected {wanted}"
+        return "wrong-type", f"{where} is {_describe(problem.value)}; expected {wanted}"
     if keyword == "enum":
         return "invalid-value", f"{where} is {shown}; expected one of {_choices(expected)}"
     if keyword == "const":
