@@ -37,6 +37,16 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Role:
+    """What a resource is for, as its template shows it (a Lambda function's role), when a rule
+    judged the resource by it: ``kind`` (user-facing, event consumer, deployment helper,
+    unknown) and the ``evidence`` that decided it."""
+
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -58,6 +68,7 @@ class Finding:
     help_uri: str = ""
     suppression: Suppression | None = None
     related: tuple[dict[str, Any], ...] = ()
+    role: Role | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -133,8 +144,9 @@ class Report:
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as plain data: the JSON report's shape, also used by the cache and by merge."""
-    return {
+    """A finding as plain data: the JSON report's shape, also used by the cache and by merge.
+    ``role`` is only written for findings that have one."""
+    data: dict[str, Any] = {
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
         "source": finding.source,
@@ -163,11 +175,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             "location": finding.suppression.location,
         },
     }
+    if finding.role is not None:
+        data["role"] = {"kind": finding.role.kind, "evidence": finding.role.evidence}
+    return data
 
 
 def finding_from_dict(item: Mapping[str, Any]) -> Finding:
     """The inverse of :func:`finding_to_dict` (``fingerprint`` is derived, so it is not read)."""
     suppression = item.get("suppression")
+    role = item.get("role")
     return Finding(
         rule_id=item["rule_id"],
         rule_name=item["rule_name"],
@@ -189,4 +205,5 @@ def finding_from_dict(item: Mapping[str, Any]) -> Finding:
         help_uri=item["help_uri"],
         suppression=Suppression(**suppression) if suppression else None,
         related=tuple(item.get("related", ())),
+        role=Role(role["kind"], role["evidence"]) if role else None,
     )

@@ -19,9 +19,10 @@ from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
 from iacguard.load.parse import Span, span_of
+from iacguard.model.decisions import Choice, deploy_time_choices
 from iacguard.model.describe import describe, describe_assumptions
 from iacguard.model.template import Resource, Template
-from iacguard.model.values import ABSENT, Resolver, Unknown
+from iacguard.model.values import ABSENT, Assumption, Resolver, Unknown
 
 LOG = logging.getLogger(__name__)
 
@@ -167,16 +168,19 @@ def _finding(
             **_location(template, resource, span),
         )
     values = _message_values(resource, verdict, rule_options)
+    choices = deploy_time_choices(template, verdict.assumptions)
+    noted = verdict.note or bool(choices) or verdict.outcome is Outcome.UNKNOWN
     return Finding(
         related=_creation_site(template, resource),
         rule_id=rule.id,
         rule_name=rule.name,
-        severity=Severity.NOTE if verdict.outcome is Outcome.UNKNOWN else rule.severity,
-        message=_message(rule, verdict, values),
+        severity=Severity.NOTE if noted else rule.severity,
+        message=_message(rule, verdict, values, choices),
         fix=render(rule.fix, values),
         property_path=".".join(str(p) for p in path if p != "Fn::If" and not isinstance(p, int)),
         outcome=verdict.outcome,
         help_uri=rule.help_uri,
+        role=verdict.role,
         **_location(template, resource, span),
     )
 
@@ -206,14 +210,25 @@ def _message_values(
         "type": resource.type,
         **rule_options,
         **{k: v if isinstance(v, str) else describe(v) for k, v in verdict.values.items()},
-        "value": describe(verdict.values.get("value", ABSENT)),
+        "value": _describe_value(verdict),
     }
 
 
-def _message(rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any]) -> str:
+def _describe_value(verdict: Verdict) -> str:
+    """The deciding value for the message. An UNKNOWN finding's message begins with why it
+    cannot be told, so its value is just "unknown" rather than the same reason twice."""
+    value = verdict.values.get("value", ABSENT)
+    if verdict.outcome is Outcome.UNKNOWN and isinstance(value, Unknown):
+        return "unknown"
+    return describe(value)
+
+
+def _message(
+    rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any], choices: Sequence[Choice]
+) -> str:
     message = verdict.message or render(rule.message, values)
     if verdict.assumptions:
-        message += f" (when {describe_assumptions(verdict.assumptions)})"
+        message += f" (when {_describe_branch(verdict.assumptions, choices)})"
     if verdict.outcome is Outcome.UNKNOWN:
         reason = verdict.values.get("value")
         detail = (
@@ -221,3 +236,15 @@ def _message(rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any]) -> str
         )
         message = f"cannot tell statically ({detail}): {message}"
     return message
+
+
+def _describe_branch(assumptions: Sequence[Assumption], choices: Sequence[Choice]) -> str:
+    """The conditions a finding holds under; a condition a parameter decides names it, since
+    that makes the finding a choice of whoever deploys the template."""
+    chosen = {choice.condition: choice for choice in choices}
+    parts = [
+        chosen[a.name].describe() if a.kind == "condition" and a.name in chosen
+        else describe_assumptions((a,))
+        for a in assumptions
+    ]
+    return " and ".join(parts)

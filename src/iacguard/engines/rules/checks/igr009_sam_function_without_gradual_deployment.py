@@ -10,6 +10,7 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.requirements import Requirement, check_requirements
+from iacguard.engines.rules.roles import function_role, is_helper
 from iacguard.findings import Outcome
 from iacguard.model.sam import function_with_globals
 from iacguard.model.truth import decide
@@ -39,6 +40,9 @@ _SAM_REQUIREMENTS = (
 
 @rule_check
 def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdict]:
+    role = function_role(ctx)
+    if is_helper(role):
+        return [Verdict(Outcome.SKIP)]  # a hook or provider runs once per deploy: no traffic
     function = function_with_globals(ctx.template, ctx.resource)
     scope = EvaluationScope(ctx.template, function, ctx.resolver, ctx.options)
     has_alias, _ = decide(evaluate({"path": "Properties.AutoPublishAlias", "exists": True}, scope))

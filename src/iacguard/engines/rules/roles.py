@@ -1,0 +1,67 @@
+"""Rules that ask a team to operate a Lambda function judge it by its role (model/function_roles).
+
+One policy for all of them (errors alarms, tracing, log retention, gradual deployment):
+
+- a *deployment helper* (custom-resource provider, macro, CodeDeploy hook, CloudFormation hook
+  or registry handler, CDK framework function) is skipped: nobody alarms, traces or canaries
+  it, and CloudFormation already surfaces its failures;
+- a *user-facing* function or an *event consumer* keeps the rule's severity, and the message
+  names the role and why ("user-facing function Checkout (API POST /checkout)");
+- an *unknown* function (nothing in its template invokes it) is reported as a note. On the
+  shared corpus of public templates, such functions were test fixtures, samples, functions run
+  on Greengrass devices, contract-test stubs and helpers whose callers live in another stack:
+  the template cannot show that anyone operates them, so the finding is worth a look, not a gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from iacguard.engines.rules.api import CheckContext, Verdict
+from iacguard.findings import Outcome, Role
+from iacguard.model.exports import external_hints
+from iacguard.model.function_roles import FUNCTION_TYPES, FunctionRole, RoleKind, role_of
+
+
+def function_role(ctx: CheckContext) -> FunctionRole | None:
+    """The role of the function being checked; None when it is not a function."""
+    if ctx.resource.type not in FUNCTION_TYPES:
+        return None
+    return role_of(ctx.template, ctx.resource)
+
+
+def is_helper(role: FunctionRole | None) -> bool:
+    return role is not None and role.kind is RoleKind.DEPLOYMENT_HELPER
+
+
+def subject(ctx: CheckContext, role: FunctionRole | None) -> str:
+    """How a message names the function: with its role and the evidence for it."""
+    logical_id = ctx.resource.logical_id
+    if role is None:
+        return f"Lambda function {logical_id}"
+    why = _evidence(ctx, role)
+    if role.kind is RoleKind.UNKNOWN:
+        return f"Lambda function {logical_id} (role unknown: {why})"
+    return f"{role.kind.value.replace(' ', '-')} function {logical_id} ({why})"
+
+
+def _evidence(ctx: CheckContext, role: FunctionRole) -> str:
+    """Why the function has its role; for an unknown one, where its callers may be."""
+    if role.kind is RoleKind.UNKNOWN:
+        hints = external_hints(ctx.template, ctx.resource.logical_id)
+        return hints[0] if hints else role.reason
+    return role.reason
+
+
+def judged_by_role(ctx: CheckContext, verdict: Verdict, role: FunctionRole | None) -> Verdict:
+    """A verdict about a function, with its role attached and the message value ``function``;
+    a failure on a function nobody is known to operate becomes a note."""
+    if role is None or verdict.outcome not in (Outcome.FAIL, Outcome.UNKNOWN):
+        return verdict
+    judged = replace(
+        verdict.with_values(function=subject(ctx, role)),
+        role=Role(role.kind.value, _evidence(ctx, role)),
+    )
+    if role.kind is RoleKind.UNKNOWN and verdict.outcome is Outcome.FAIL:
+        return judged.as_note()
+    return judged
