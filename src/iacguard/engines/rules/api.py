@@ -40,14 +40,17 @@ class Verdict:
     note: bool = False
     #: What the resource is for, when the rule judged it by that (a function's role).
     role: Role | None = None
+    #: Why a failure is a decision the template states (said after the message of a note).
+    decision: str | None = None
 
     def with_values(self, **values: Any) -> Verdict:
         """The same verdict with more message values (``problem``, ``setting``...)."""
         return replace(self, values={**self.values, **values})
 
-    def as_note(self) -> Verdict:
-        """The same failure, reported as a note (see ``note``)."""
-        return replace(self, note=True)
+    def as_note(self, decision: str | None = None) -> Verdict:
+        """The same failure, reported as a note (see ``note``), saying why when it is a
+        decision the template states."""
+        return replace(self, note=True, decision=decision or self.decision)
 
 
 @dataclass

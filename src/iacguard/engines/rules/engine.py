@@ -10,12 +10,12 @@ import logging
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, verdict_from_branches
 from iacguard.engines.rules.checks import CHECKS
-from iacguard.engines.rules.conditions import EvaluationScope, evaluate
+from iacguard.engines.rules.conditions import evaluate
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
 from iacguard.load.parse import Span, span_of
@@ -112,12 +112,11 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
             if applicability.outcome is Outcome.UNKNOWN:
                 return [applicability]
         if rule.check is not None:
-            return list(CHECKS[rule.check](context))
-        assert rule.when is not None
-        scope = EvaluationScope(
-            context.template, context.resource, context.resolver, context.options
-        )
-        return [verdict_from_branches(evaluate(rule.when, scope))]
+            verdicts = list(CHECKS[rule.check](context))
+        else:
+            assert rule.when is not None
+            verdicts = [verdict_from_branches(evaluate(rule.when, context.scope))]
+        return _with_decisions(rule, context, verdicts)
     except Exception as exc:  # a broken rule must not take the run down with it
         LOG.debug("rule %s failed on %s", rule.id, context.resource.logical_id, exc_info=True)
         return [
@@ -127,6 +126,24 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
                 {"error": f"{type(exc).__name__}: {exc}"},
             )
         ]
+
+
+def _with_decisions(
+    rule: RuleSpec, context: CheckContext, verdicts: list[Verdict]
+) -> list[Verdict]:
+    """Failures on a resource that states the decision (the rule's ``decided-when``) are
+    notes that say so."""
+    decision = rule.decided_when
+    if decision is None or not any(v.outcome is Outcome.FAIL for v in verdicts):
+        return verdicts
+    holds = verdict_from_branches(evaluate(decision["condition"], context.scope))
+    if holds.outcome is not Outcome.FAIL or holds.assumptions:
+        return verdicts  # the decision is not stated in every deployment
+    because = str(decision["because"])
+    return [
+        replace(v, note=True, decision=because) if v.outcome is Outcome.FAIL else v
+        for v in verdicts
+    ]
 
 
 def _creation_site(template: Template, resource: Resource) -> tuple[dict[str, Any], ...]:
@@ -229,6 +246,8 @@ def _message(
     message = verdict.message or render(rule.message, values)
     if verdict.assumptions:
         message += f" (when {_describe_branch(verdict.assumptions, choices)})"
+    if verdict.decision:
+        message += f"; {verdict.decision}"
     if verdict.outcome is Outcome.UNKNOWN:
         reason = verdict.values.get("value")
         detail = (

@@ -22,6 +22,32 @@ from iacguard.findings import Outcome, Role
 from iacguard.model.exports import external_hints
 from iacguard.model.function_roles import FUNCTION_TYPES, FunctionRole, RoleKind, role_of
 
+#: Rules tagged so judge functions by role; their docs (``iacguard explain``) include
+#: :data:`ROLE_POLICY`.
+ROLE_TAG = "function-roles"
+ROLE_POLICY = """\
+This rule judges a Lambda function by what its template shows it is for. The finding's JSON
+carries the role as role.kind and role.evidence, and the message names both, for example
+"user-facing function Checkout (API POST /checkout)".
+
+- user-facing (API Gateway REST, HTTP and WebSocket routes and authorizers, SAM Api and
+  HttpApi events, load balancer targets, function URLs, AppSync data sources,
+  CloudFront/Lambda@Edge, Cognito triggers) and event consumer (SQS, Kinesis and DynamoDB
+  streams, EventBridge rules and schedules, SNS, S3 notifications, Step Functions, log
+  subscriptions, AWS Config rules, secret rotation, alarm actions): the rule's own severity.
+- deployment helper (custom-resource ServiceToken targets, macros, CodeDeploy hooks named in
+  DeploymentPreference.Hooks, in Globals or by the CodeDeployHook_ prefix, CloudFormation
+  Lambda hooks and registry extension handlers, functions the CDK adds for its own custom
+  resources, CodePipeline actions, functions described or exported as custom resources, and
+  functions such a helper calls): not judged. Nobody alarms, traces or canaries them, and
+  CloudFormation already reports their failures.
+- unknown (nothing in the template invokes it): a note. On the shared corpus of 637 public
+  templates, every such function was a test fixture, a sample, a Greengrass device function,
+  a contract-test stub or a helper whose callers live in another stack, so the template alone
+  does not show that anyone operates it. Say so with a suppression, or keep the note as a
+  reminder when the function is invoked from code or another stack.
+"""
+
 
 def function_role(ctx: CheckContext) -> FunctionRole | None:
     """The role of the function being checked; None when it is not a function."""

@@ -38,6 +38,14 @@ _SAM_REQUIREMENTS = (
 )
 
 
+#: ``DeploymentPreference: {Enabled: false}`` (on the function or in Globals.Function) turns
+#: traffic shifting off on purpose, for example while the team sets up its alarms.
+_SWITCHED_OFF = {"path": f"{_PREFERENCE}.Enabled", "equals": False}
+_SWITCHED_OFF_DECISION = (
+    "the template switches traffic shifting off on purpose, so this is a decision to review"
+)
+
+
 @rule_check
 def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdict]:
     role = function_role(ctx)
@@ -52,7 +60,12 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
     verdict = check_requirements(scope, _SAM_REQUIREMENTS)
     if verdict.outcome is Outcome.PASS:
         return [verdict]
-    return [_point_into_function(ctx, verdict)]
+    verdict = _point_into_function(ctx, verdict)
+    switched_off, witness = decide(evaluate(_SWITCHED_OFF, scope))
+    stated = switched_off is True and witness is not None and not witness.assumptions
+    if verdict.outcome is Outcome.FAIL and stated:
+        return [verdict.as_note(_SWITCHED_OFF_DECISION)]
+    return [verdict]
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
