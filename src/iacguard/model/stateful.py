@@ -7,7 +7,7 @@ template, and (the old physical resource) when a property change replaces it. Wi
 ``Snapshot`` (``AWS::RDS::DBCluster``, and ``AWS::RDS::DBInstance`` outside a cluster); without
 an ``UpdateReplacePolicy`` a replacement deletes it for every type. A resource whose own
 deletion protection is on cannot be deleted by CloudFormation at all, and an instance that
-belongs to a cluster keeps no data of its own.
+belongs to a cluster, or replicates another instance, keeps no data of its own.
 
 :data:`DATA_TYPES` says, per type, what is lost, in words a reviewer acts on. Which of them a
 rule checks is the rule's option (IGD001 ``stateful-types``): by default not log groups,
@@ -37,8 +37,9 @@ class DataType:
     protection: tuple[str, Any] | None = None
     #: The protection is on unless the template turns it off.
     protected_by_default: bool = False
-    #: Property whose presence makes the resource part of a cluster that holds the data.
-    member_of: str | None = None
+    #: Properties whose presence makes the resource a copy or a member of another resource
+    #: that holds the data (a cluster member, a read replica).
+    member_of: tuple[str, ...] = ()
 
 
 DATA_TYPES: Mapping[str, DataType] = {
@@ -49,7 +50,7 @@ DATA_TYPES: Mapping[str, DataType] = {
     "AWS::DynamoDB::GlobalTable": DataType("DynamoDB global table", "every item in every replica"),
     "AWS::RDS::DBInstance": DataType(
         "RDS DB instance", "the database", SNAPSHOT, ("DeletionProtection", True),
-        member_of="DBClusterIdentifier",
+        member_of=("DBClusterIdentifier", "SourceDBInstanceIdentifier"),
     ),
     "AWS::RDS::DBCluster": DataType(
         "RDS DB cluster", "the database", SNAPSHOT, ("DeletionProtection", True)
@@ -94,10 +95,10 @@ DATA_TYPES: Mapping[str, DataType] = {
 
 def data_type(resource: Resource) -> DataType | None:
     """What the resource's type keeps; None when it keeps no data of its own (an instance of
-    a cluster) or the type is not one that holds data."""
+    a cluster, a read replica) or the type is not one that holds data."""
     found = DATA_TYPES.get(resource.type)
     if found is None:
         return None
-    if found.member_of is not None and found.member_of in resource.properties:
+    if any(name in resource.properties for name in found.member_of):
         return None
     return found

@@ -79,15 +79,25 @@ def _evidence(ctx: CheckContext, role: FunctionRole) -> str:
     return role.reason
 
 
-def judged_by_role(ctx: CheckContext, verdict: Verdict, role: FunctionRole | None) -> Verdict:
+#: The roles whose functions a team operates, and so keep a rule's own severity.
+OPERATED = frozenset({RoleKind.USER_FACING, RoleKind.EVENT_CONSUMER})
+
+
+def judged_by_role(
+    ctx: CheckContext,
+    verdict: Verdict,
+    role: FunctionRole | None,
+    warned: frozenset[RoleKind] = OPERATED,
+) -> Verdict:
     """A verdict about a function, with its role attached and the message value ``function``;
-    a failure on a function nobody is known to operate becomes a note."""
+    a failure on a function whose role is not among ``warned`` (by default: one nobody is known
+    to operate) becomes a note."""
     if role is None or verdict.outcome not in (Outcome.FAIL, Outcome.UNKNOWN):
         return verdict
     judged = replace(
         verdict.with_values(function=subject(ctx, role)),
         role=Role(role.kind.value, _evidence(ctx, role)),
     )
-    if role.kind is RoleKind.UNKNOWN and verdict.outcome is Outcome.FAIL:
+    if role.kind not in warned and verdict.outcome is Outcome.FAIL:
         return judged.as_note()
     return judged

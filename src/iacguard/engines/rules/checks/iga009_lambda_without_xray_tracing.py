@@ -9,10 +9,14 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, verdict_from_values
 from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role
 from iacguard.findings import Outcome
+from iacguard.model.function_roles import RoleKind
 from iacguard.model.sam import setting_with_globals
 from iacguard.model.truth import Truth, not_equals
 
 SAM_FUNCTION = "AWS::Serverless::Function"
+#: A trace pays off where a request crosses services on its way to a user; on an event consumer
+#: (a schedule, a queue worker, a compliance check) tracing is a choice, reported as a note.
+TRACED = frozenset({RoleKind.USER_FACING})
 
 
 def _not_active(value: Any) -> Truth:
@@ -32,4 +36,4 @@ def lambda_without_xray_tracing(ctx: CheckContext) -> Iterable[Verdict]:
     else:
         values, source = ctx.lookup("Properties.TracingConfig.Mode"), ""
     verdict = verdict_from_values(values, _not_active).with_values(source=source)
-    return [judged_by_role(ctx, verdict, role)]
+    return [judged_by_role(ctx, verdict, role, TRACED)]
