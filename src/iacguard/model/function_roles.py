@@ -27,7 +27,7 @@ import enum
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from iacguard.model import cdk
 from iacguard.model.api_routes import integration_routes, rest_method_route
@@ -58,11 +58,20 @@ class RoleKind(str, enum.Enum):
 _PRECEDENCE = (RoleKind.USER_FACING, RoleKind.EVENT_CONSUMER, RoleKind.DEPLOYMENT_HELPER)
 
 
+#: Traits of how a function runs that change what operating it means.
+#: Lambda@Edge: CloudFront runs it in many Regions, which hold its logs and metrics.
+AT_EDGE = "at-edge"
+#: Invoked by AWS Config to evaluate a rule: Config shows its failures on the rule.
+CONFIG_EVALUATOR = "config-evaluator"
+
+
 @dataclass(frozen=True)
 class FunctionRole:
     kind: RoleKind
     #: What decided it, most telling first ("API POST /checkout", "macro Upper", ...).
     evidence: tuple[str, ...] = ()
+    #: Traits every piece of the deciding evidence shares (AT_EDGE, CONFIG_EVALUATOR).
+    traits: frozenset[str] = frozenset()
 
     @property
     def reason(self) -> str:
@@ -77,7 +86,10 @@ class FunctionRole:
 
 UNKNOWN_ROLE = FunctionRole(RoleKind.UNKNOWN)
 
-Evidence = tuple[RoleKind, str]
+class Evidence(NamedTuple):
+    kind: RoleKind
+    text: str
+    trait: str = ""
 
 
 def function_roles(template: Template) -> Mapping[str, FunctionRole]:
@@ -94,7 +106,7 @@ def function_roles(template: Template) -> Mapping[str, FunctionRole]:
             *_invoker_evidence(template, function, handles),
         ]
         if function.logical_id in hooks:
-            found.append((HELPER, "CodeDeploy traffic hook in Globals.Function"))
+            found.append(Evidence(HELPER, "CodeDeploy traffic hook in Globals.Function"))
         roles[function.logical_id] = _decide(found)
     return _with_callers(template, roles)
 
@@ -121,11 +133,14 @@ def role_of(template: Template, function: Resource) -> FunctionRole:
     return template.index(function_roles).get(function.logical_id, UNKNOWN_ROLE)
 
 
-def _decide(found: list[Evidence]) -> FunctionRole:
+def _decide(items: list[Evidence]) -> FunctionRole:
     for kind in _PRECEDENCE:
-        evidence = tuple(dict.fromkeys(text for k, text in found if k is kind))
-        if evidence:
-            return FunctionRole(kind, evidence)
+        deciding = [item for item in items if item.kind is kind]
+        if deciding:
+            evidence = tuple(dict.fromkeys(item.text for item in deciding))
+            traits = {item.trait for item in deciding}
+            shared = frozenset(traits) if len(traits) == 1 and "" not in traits else frozenset()
+            return FunctionRole(kind, evidence, shared)
     return UNKNOWN_ROLE
 
 
@@ -165,18 +180,18 @@ def _own_evidence(template: Template, function: Resource) -> Iterator[Evidence]:
             if isinstance(event, Mapping):
                 yield _sam_event(str(name), event)
     if function.type == SAM_FUNCTION and isinstance(properties.get("FunctionUrlConfig"), Mapping):
-        yield USER, "function URL"
+        yield Evidence(USER, "function URL")
     name = properties.get("FunctionName")
     if isinstance(name, str) and name.startswith(_CODEDEPLOY_HOOK_PREFIX):
-        yield HELPER, f"CodeDeploy lifecycle hook by its name {name}"
+        yield Evidence(HELPER, f"CodeDeploy lifecycle hook by its name {name}")
     if cdk.is_framework_function(function.cdk_path):
-        yield HELPER, "added by the CDK for its own custom resources"
+        yield Evidence(HELPER, "added by the CDK for its own custom resources")
     registry_type = _registry_extension(template, function)
     if registry_type is not None:
-        yield HELPER, f"handler of CloudFormation extension {registry_type}"
+        yield Evidence(HELPER, f"handler of CloudFormation extension {registry_type}")
     described = _described_as_custom_resource(template, function)
     if described is not None:
-        yield HELPER, described
+        yield Evidence(HELPER, described)
 
 
 def _sam_event(name: str, event: Mapping[str, Any]) -> Evidence:
@@ -187,8 +202,8 @@ def _sam_event(name: str, event: Mapping[str, Any]) -> Evidence:
     if event_type in ("Api", "HttpApi") and isinstance(details, Mapping):
         method, path = details.get("Method"), details.get("Path")
         if isinstance(method, str) and isinstance(path, str):
-            return kind, f"{label} {method.upper()} {path}"
-    return kind, f"{label} {name}"
+            return Evidence(kind, f"{label} {method.upper()} {path}")
+    return Evidence(kind, f"{label} {name}")
 
 
 def _registry_extension(template: Template, function: Resource) -> str | None:
@@ -270,7 +285,9 @@ def _invoker_evidence(
     template: Template, function: Resource, handles: Mapping[str, str]
 ) -> Iterator[Evidence]:
     stand_ins = [handle for handle, target in handles.items() if target == function.logical_id]
-    for name in (function.logical_id, *stand_ins):
+    # SAM's !Ref Function.Version and !Ref Function.Alias name what AutoPublishAlias publishes.
+    sam_handles = (f"{function.logical_id}.Version", f"{function.logical_id}.Alias")
+    for name in (function.logical_id, *stand_ins, *sam_handles):
         for reference in template.refs.referrers(name):
             source = template.resources.get(reference.source)
             if source is None or reference.kind == "DependsOn":
@@ -284,7 +301,7 @@ def _evidence_of(template: Template, source: Resource, reference: Reference) -> 
     named = _named(reference.path)
     if source.type.startswith("Custom::") or source.type == "AWS::CloudFormation::CustomResource":
         if named[:2] == (_P, "ServiceToken"):
-            return HELPER, f"custom resource ServiceToken of {source.logical_id}"
+            return Evidence(HELPER, f"custom resource ServiceToken of {source.logical_id}")
         return None
     for prefix, explain in _INVOKERS.get(source.type, ()):
         if named[: len(prefix)] == prefix:
@@ -301,25 +318,26 @@ Explain = Callable[[Template, Resource], "Evidence | None"]
 _P = "Properties"
 
 
-def _says(kind: RoleKind, text: str) -> Explain:
+def _says(kind: RoleKind, text: str, trait: str = "") -> Explain:
     """Evidence of ``kind`` naming the invoking resource: ``text.format(id=<logical id>)``."""
-    return lambda template, source: (kind, text.format(id=source.logical_id))
+    return lambda template, source: Evidence(kind, text.format(id=source.logical_id), trait)
 
 
 def _api_method(template: Template, source: Resource) -> Evidence:
-    return USER, f"API {rest_method_route(template, source)}"
+    return Evidence(USER, f"API {rest_method_route(template, source)}")
 
 
 def _api_integration(template: Template, source: Resource) -> Evidence:
     routes = integration_routes(template, source.logical_id)
-    return USER, (f"API {routes[0]}" if routes else f"API integration {source.logical_id}")
+    text = f"API {routes[0]}" if routes else f"API integration {source.logical_id}"
+    return Evidence(USER, text)
 
 
 def _schedule_or_rule(template: Template, source: Resource) -> Evidence:
     schedule = source.properties.get("ScheduleExpression")
     if isinstance(schedule, str):
-        return CONSUMER, f"schedule {source.logical_id}: {schedule}"
-    return CONSUMER, f"EventBridge rule {source.logical_id}"
+        return Evidence(CONSUMER, f"schedule {source.logical_id}: {schedule}")
+    return Evidence(CONSUMER, f"EventBridge rule {source.logical_id}")
 
 
 #: Service principals (the part before ``.amazonaws.com``) allowed to invoke a function, by the
@@ -338,6 +356,7 @@ _PRINCIPAL_KINDS: Mapping[str, RoleKind] = {
     ),
     **dict.fromkeys(("cloudformation", "codepipeline", "codedeploy"), HELPER),
 }
+_PRINCIPAL_TRAITS = {"edgelambda": AT_EDGE, "config": CONFIG_EVALUATOR}
 _SERVICE_PRINCIPAL = re.compile(
     r"^([a-z0-9.-]+?)\.(?:amazonaws\.com|amazon\.com|\$\{AWS::URLSuffix\})"
 )
@@ -346,13 +365,17 @@ _SERVICE_PRINCIPAL = re.compile(
 def _permission(template: Template, source: Resource) -> Evidence | None:
     properties = source.properties
     if "FunctionUrlAuthType" in properties:
-        return USER, f"function URL permission {source.logical_id}"
+        return Evidence(USER, f"function URL permission {source.logical_id}")
     principal = _principal_text(properties.get("Principal"))
     match = _SERVICE_PRINCIPAL.match(principal) if principal else None
     kind = _PRINCIPAL_KINDS.get(match.group(1)) if match else None
     if kind is None or match is None:
         return None
-    return kind, f"permission {source.logical_id} lets {match.group(1)} invoke it"
+    service = match.group(1)
+    return Evidence(
+        kind, f"permission {source.logical_id} lets {service} invoke it",
+        _PRINCIPAL_TRAITS.get(service, ""),
+    )
 
 
 def _principal_text(value: Any) -> str | None:
@@ -393,7 +416,7 @@ _INVOKERS: Mapping[str, tuple[tuple[tuple[str, ...], Explain], ...]] = {
     "AWS::Lambda::Url": (((_P, "TargetFunctionArn"), _says(USER, "function URL {id}")),),
     "AWS::AppSync::DataSource": (((_P, "LambdaConfig"), _says(USER, "AppSync data source {id}")),),
     "AWS::CloudFront::Distribution": (
-        ((_P, "DistributionConfig"), _says(USER, "Lambda@Edge of distribution {id}")),
+        ((_P, "DistributionConfig"), _says(USER, "Lambda@Edge of distribution {id}", AT_EDGE)),
     ),
     "AWS::Cognito::UserPool": (
         ((_P, "LambdaConfig"), _says(USER, "trigger of Cognito user pool {id}")),
@@ -416,7 +439,9 @@ _INVOKERS: Mapping[str, tuple[tuple[tuple[str, ...], Explain], ...]] = {
         ((_P, "DestinationArn"), _says(CONSUMER, "log subscription filter {id}")),
     ),
     "AWS::IoT::TopicRule": (((_P, "TopicRulePayload"), _says(CONSUMER, "IoT topic rule {id}")),),
-    "AWS::Config::ConfigRule": (((_P, "Source"), _says(CONSUMER, "AWS Config rule {id}")),),
+    "AWS::Config::ConfigRule": (
+        ((_P, "Source"), _says(CONSUMER, "AWS Config rule {id}", CONFIG_EVALUATOR)),
+    ),
     "AWS::KinesisFirehose::DeliveryStream": (
         ((_P,), _says(CONSUMER, "record processor of delivery stream {id}")),
     ),

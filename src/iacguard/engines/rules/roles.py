@@ -15,12 +15,20 @@ One policy for all of them (errors alarms, tracing, log retention, gradual deplo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from iacguard.engines.rules.api import CheckContext, Verdict
 from iacguard.findings import Outcome, Role
 from iacguard.model.exports import external_hints
-from iacguard.model.function_roles import FUNCTION_TYPES, FunctionRole, RoleKind, role_of
+from iacguard.model.function_roles import (
+    AT_EDGE,
+    CONFIG_EVALUATOR,
+    FUNCTION_TYPES,
+    FunctionRole,
+    RoleKind,
+    role_of,
+)
 
 #: Rules tagged so judge functions by role; their docs (``iacguard explain``) include
 #: :data:`ROLE_POLICY`.
@@ -34,7 +42,10 @@ carries the role as role.kind and role.evidence, and the message names both, for
   HttpApi events, load balancer targets, function URLs, AppSync data sources,
   CloudFront/Lambda@Edge, Cognito triggers) and event consumer (SQS, Kinesis and DynamoDB
   streams, EventBridge rules and schedules, SNS, S3 notifications, Step Functions, log
-  subscriptions, AWS Config rules, secret rotation, alarm actions): the rule's own severity.
+  subscriptions, AWS Config rules, secret rotation, alarm actions): the rule's own severity,
+  except where what the rule asks for is out of the template's reach: a Lambda@Edge function's
+  logs and metrics are kept in the Regions where CloudFront runs it, and AWS Config shows an
+  evaluator's failures on its rule. Those are notes that say so.
 - deployment helper (custom-resource ServiceToken targets, macros, CodeDeploy hooks named in
   DeploymentPreference.Hooks, in Globals or by the CodeDeployHook_ prefix, CloudFormation
   Lambda hooks and registry extension handlers, functions the CDK adds for its own custom
@@ -79,6 +90,18 @@ def _evidence(ctx: CheckContext, role: FunctionRole) -> str:
     return role.reason
 
 
+#: Where a Lambda@Edge function's logs and metrics are: not where its template deploys.
+EDGE_REGIONS = (
+    "CloudFront runs Lambda@Edge in the Regions nearest its viewers, and its logs and metrics "
+    "(named us-east-1.<function name>) are kept there, out of this template's reach"
+)
+#: AWS Config invokes a rule's evaluator and shows its failures on the rule.
+SHOWN_BY_CONFIG = "AWS Config shows the evaluator's failures on its rule"
+#: For rules about alarms and logs: traits that put them out of the template's reach.
+OUT_OF_REACH: Mapping[str, str] = {AT_EDGE: EDGE_REGIONS}
+#: For alarm rules: also functions whose failures another service already shows.
+ALARMED_ELSEWHERE: Mapping[str, str] = {AT_EDGE: EDGE_REGIONS, CONFIG_EVALUATOR: SHOWN_BY_CONFIG}
+
 #: The roles whose functions a team operates, and so keep a rule's own severity.
 OPERATED = frozenset({RoleKind.USER_FACING, RoleKind.EVENT_CONSUMER})
 
@@ -88,16 +111,25 @@ def judged_by_role(
     verdict: Verdict,
     role: FunctionRole | None,
     warned: frozenset[RoleKind] = OPERATED,
+    covered_elsewhere: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """A verdict about a function, with its role attached and the message value ``function``;
-    a failure on a function whose role is not among ``warned`` (by default: one nobody is known
-    to operate) becomes a note."""
+    """A verdict about a function, with its role attached and the message value ``function``.
+
+    A failure becomes a note when the function's role is not among ``warned`` (by default: one
+    nobody is known to operate), or when it has a trait in ``covered_elsewhere``, whose text
+    says where what the rule asks for lives instead (a Lambda@Edge function's logs, an AWS
+    Config evaluator's failures)."""
     if role is None or verdict.outcome not in (Outcome.FAIL, Outcome.UNKNOWN):
         return verdict
     judged = replace(
         verdict.with_values(function=subject(ctx, role)),
         role=Role(role.kind.value, _evidence(ctx, role)),
     )
-    if role.kind not in warned and verdict.outcome is Outcome.FAIL:
+    if verdict.outcome is not Outcome.FAIL:
+        return judged
+    for trait, elsewhere in (covered_elsewhere or {}).items():
+        if trait in role.traits:
+            return judged.as_note(elsewhere)
+    if role.kind not in warned:
         return judged.as_note()
     return judged

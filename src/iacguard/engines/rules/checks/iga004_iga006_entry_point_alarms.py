@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, unknown
-from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role, subject
+from iacguard.engines.rules.roles import (
+    ALARMED_ELSEWHERE,
+    function_role,
+    is_helper,
+    judged_by_role,
+    subject,
+)
 from iacguard.findings import Outcome
 from iacguard.model.describe import describe
 from iacguard.model.exports import (
@@ -411,7 +417,10 @@ def _entry_point_without_alarm(ctx: CheckContext) -> Iterable[Verdict]:
         return [Verdict(Outcome.SKIP)]
     role = function_role(ctx)
     verdicts = _alarm_verdicts(ctx, kind, kind_doubt)
-    return [judged_by_role(ctx, verdict, role) for verdict in verdicts]
+    return [
+        judged_by_role(ctx, verdict, role, covered_elsewhere=ALARMED_ELSEWHERE)
+        for verdict in verdicts
+    ]
 
 
 def _alarm_verdicts(ctx: CheckContext, kind: EntryKind, kind_doubt: str | None) -> list[Verdict]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, verdict_from_values
-from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role
+from iacguard.engines.rules.roles import OUT_OF_REACH, function_role, is_helper, judged_by_role
 from iacguard.findings import Outcome
 from iacguard.model.function_roles import RoleKind
 from iacguard.model.sam import setting_with_globals
@@ -36,4 +36,4 @@ def lambda_without_xray_tracing(ctx: CheckContext) -> Iterable[Verdict]:
     else:
         values, source = ctx.lookup("Properties.TracingConfig.Mode"), ""
     verdict = verdict_from_values(values, _not_active).with_values(source=source)
-    return [judged_by_role(ctx, verdict, role, TRACED)]
+    return [judged_by_role(ctx, verdict, role, TRACED, OUT_OF_REACH)]

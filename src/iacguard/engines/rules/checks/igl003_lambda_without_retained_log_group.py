@@ -16,7 +16,13 @@ from iacguard.engines.rules.api import (
     verdict_from_branches,
 )
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
-from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role, subject
+from iacguard.engines.rules.roles import (
+    OUT_OF_REACH,
+    function_role,
+    is_helper,
+    judged_by_role,
+    subject,
+)
 from iacguard.findings import Outcome
 from iacguard.model import cdk
 from iacguard.model.names import name_template
@@ -57,7 +63,7 @@ def lambda_without_retained_log_group(ctx: CheckContext) -> Iterator[Verdict]:
         verdict = _worst(_configured_verdict(ctx, resolved) for resolved in configured)
     else:
         verdict = _default_log_group_verdict(ctx)
-    yield judged_by_role(ctx, verdict, role)
+    yield judged_by_role(ctx, verdict, role, covered_elsewhere=OUT_OF_REACH)
 
 
 def _configured_log_groups(ctx: CheckContext) -> list[Resolved]:
