@@ -10,7 +10,7 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.requirements import Requirement, check_requirements
-from iacguard.engines.rules.roles import function_role, is_helper
+from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role
 from iacguard.findings import Outcome
 from iacguard.model.sam import function_with_globals
 from iacguard.model.truth import decide
@@ -64,8 +64,8 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
     switched_off, witness = decide(evaluate(_SWITCHED_OFF, scope))
     stated = switched_off is True and witness is not None and not witness.assumptions
     if verdict.outcome is Outcome.FAIL and stated:
-        return [verdict.as_note(_SWITCHED_OFF_DECISION)]
-    return [verdict]
+        verdict = verdict.as_note(_SWITCHED_OFF_DECISION)
+    return [judged_by_role(ctx, verdict, role)]
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
