@@ -97,6 +97,11 @@ EDGE_REGIONS = (
 )
 #: AWS Config invokes a rule's evaluator and shows its failures on the rule.
 SHOWN_BY_CONFIG = "AWS Config shows the evaluator's failures on its rule"
+#: CloudFront runs a published version of a Lambda@Edge function, never its alias.
+EDGE_VERSIONS = (
+    "CloudFront runs the published version its distribution names, not the alias, so shifting "
+    "the alias's traffic does not apply to Lambda@Edge"
+)
 #: For rules about alarms and logs: traits that put them out of the template's reach.
 OUT_OF_REACH: Mapping[str, str] = {AT_EDGE: EDGE_REGIONS}
 #: For alarm rules: also functions whose failures another service already shows.

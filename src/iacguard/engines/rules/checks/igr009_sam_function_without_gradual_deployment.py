@@ -10,8 +10,14 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.requirements import Requirement, check_requirements
-from iacguard.engines.rules.roles import function_role, is_helper, judged_by_role
+from iacguard.engines.rules.roles import (
+    EDGE_VERSIONS,
+    function_role,
+    is_helper,
+    judged_by_role,
+)
 from iacguard.findings import Outcome
+from iacguard.model.function_roles import AT_EDGE
 from iacguard.model.sam import function_with_globals
 from iacguard.model.truth import decide
 from iacguard.model.values import ABSENT, node_at
@@ -65,7 +71,7 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
     stated = switched_off is True and witness is not None and not witness.assumptions
     if verdict.outcome is Outcome.FAIL and stated:
         verdict = verdict.as_note(_SWITCHED_OFF_DECISION)
-    return [judged_by_role(ctx, verdict, role)]
+    return [judged_by_role(ctx, verdict, role, covered_elsewhere={AT_EDGE: EDGE_VERSIONS})]
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
