@@ -147,6 +147,9 @@ Resources:
       Source: {Owner: CUSTOM_LAMBDA, SourceIdentifier: !GetAtt Evaluator.Arn}
   Lonely:
     Type: AWS::Lambda::Function
+  OrderedAfterMacro:
+    Type: AWS::Lambda::Function
+    DependsOn: MacroHandler
 """
 
 
@@ -176,6 +179,8 @@ def roles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FunctionRole]:
         ("Edge", USER, "Lambda@Edge of distribution Cdn"),
         ("Evaluator", CONSUMER, "AWS Config rule TagsRule"),
         ("Lonely", UNKNOWN, "nothing in this template invokes it"),
+        # Deployed after a helper is not called by it.
+        ("OrderedAfterMacro", UNKNOWN, "nothing in this template invokes it"),
     ],
 )
 def test_roles_and_the_evidence_that_decides_them(

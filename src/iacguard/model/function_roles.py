@@ -48,11 +48,6 @@ class RoleKind(str, enum.Enum):
     DEPLOYMENT_HELPER = "deployment helper"
     UNKNOWN = "unknown"
 
-    @property
-    def operated(self) -> bool:
-        """Does a team run this function in production (alarms, traces, logs)?"""
-        return self is not RoleKind.DEPLOYMENT_HELPER
-
 
 #: The order in which kinds win when a function has evidence of several.
 _PRECEDENCE = (RoleKind.USER_FACING, RoleKind.EVENT_CONSUMER, RoleKind.DEPLOYMENT_HELPER)
@@ -86,7 +81,10 @@ class FunctionRole:
 
 UNKNOWN_ROLE = FunctionRole(RoleKind.UNKNOWN)
 
+
 class Evidence(NamedTuple):
+    """One reason for a role: its kind, the words a message shows, and a trait (or "")."""
+
     kind: RoleKind
     text: str
     trait: str = ""
@@ -122,7 +120,9 @@ def _with_callers(
             continue
         for reference in template.refs.referrers(logical_id):
             caller = roles.get(reference.source)
-            if caller is not None and caller.kind is not RoleKind.UNKNOWN:
+            if reference.kind == "DependsOn" or caller is None:
+                continue  # an ordering dependency is not a call
+            if caller.kind is not RoleKind.UNKNOWN:
                 evidence = f"called by {caller.label(reference.source)}"
                 result[logical_id] = FunctionRole(caller.kind, (evidence,))
                 break
