@@ -2,7 +2,9 @@
 where the finding must be reported, and ``# ok: ID`` where it must not be.
 
 The column defaults to where the line's key starts (findings point at keys); ``col=N`` states it
-when the finding points at a value instead (for example the failing branch of an ``Fn::If``)."""
+when the finding points at a value instead (for example the failing branch of an ``Fn::If``).
+An expected finding has the rule's severity unless ``note`` says it is reported as a note (a
+decision, or a resource nobody is known to operate): ``# expect: IGA006 note "..."``."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import yaml
 
 _EXPECT = re.compile(
-    r"#\s*(expect|ok):\s*([A-Z][A-Z0-9]+\d{3})(?:\s+col=(\d+))?(?:\s+\"([^\"]*)\")?"
+    r"#\s*(expect|ok):\s*([A-Z][A-Z0-9]+\d{3})(?:\s+col=(\d+))?(?:\s+(note))?(?:\s+\"([^\"]*)\")?"
 )
 
 
@@ -24,6 +26,7 @@ class Expectation:
     line: int
     column: int
     fragment: str
+    severity: str = ""  # "" = the rule's own severity
 
 
 def key_column(line_text: str) -> int:
@@ -42,7 +45,7 @@ def read_expectations(path: Path) -> list[Expectation]:
         entries = yaml.safe_load(sidecar.read_text()) or []
         return [
             Expectation(e.get("kind", "expect"), e["rule"], e["line"], e["column"],
-                        e.get("message", ""))
+                        e.get("message", ""), e.get("severity", ""))
             for e in entries
         ]
     result = []
@@ -54,6 +57,7 @@ def read_expectations(path: Path) -> list[Expectation]:
                     match.group(2),
                     number,
                     int(match.group(3)) if match.group(3) else key_column(text),
+                    match.group(5) or "",
                     match.group(4) or "",
                 )
             )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iacguard.findings import Finding, Outcome
+from iacguard.findings import Finding, Outcome, Role, Severity
 from iacguard.load.parse import load_document
 from iacguard.model import metrics
 from iacguard.model.template import Template, build_template
@@ -180,10 +180,14 @@ def test_cdk_app_reports_the_function_without_tracing(storefront: Template) -> N
     (finding,) = _findings(storefront, "IGA009")
     assert finding.logical_id == "ReportExportFunction00F78337"
     assert finding.construct_path == "Prod/Storefront/ReportExportFunction/Resource"
+    # Nothing in the app invokes the function (no event source, API or schedule), so its role
+    # is unknown: the defect is reported as a note that says why, not as a warning.
     assert finding.message == (
-        "Lambda function ReportExportFunction00F78337 does not send X-Ray traces "
-        "(tracing mode is not set)"
+        "Lambda function ReportExportFunction00F78337 (role unknown: nothing in this template "
+        "invokes it) does not send X-Ray traces (tracing mode is not set)"
     )
+    assert finding.severity is Severity.NOTE
+    assert finding.role == Role("unknown", "nothing in this template invokes it")
 
 
 def test_cdk_app_alarm_has_actions(storefront: Template) -> None:

@@ -78,6 +78,6 @@ def test_messages_describe_intrinsics_a_check_hands_over(tmp_path: Path) -> None
     """A stage or action named by an intrinsic reads as YAML, not as a Python dict."""
     template = write_template(tmp_path, PIPELINE_NAMED_BY_INTRINSICS)
     (finding,) = run_rule(template, "IGP005")[0]
-    assert "stage '!Sub '${AWS::StackName}-deploy''" in finding.message
-    assert "(action '!Ref AWS::StackName')" in finding.message
+    assert "stage !Sub '${AWS::StackName}-deploy'" in finding.message
+    assert "(action !Ref AWS::StackName)" in finding.message
     assert "{'Ref'" not in finding.message

@@ -55,16 +55,10 @@ OVERRULED_NOTICE = (
 )
 #: (file, line, column, rule, logical id, message, suppression kind) of the merged report.
 EXPECTED = [
-    (BROKEN, 7, 3, "IGD001", "Logs",
-     "Stateful resource Logs (AWS::Logs::LogGroup) does not set DeletionPolicy or "
-     "UpdateReplacePolicy", None),
     (BROKEN, 7, 3, "IGL001", "Logs",
      "Log group Logs has no RetentionInDays, so its logs are kept (and billed) forever", None),
     (REGISTRY, 17, 5, "IGE004", "Cache",
      "Cache has no lifecycle policy, so its images are never cleaned up", None),
-    (SERVICE, 5, 3, "IGD001", "Images",
-     "Stateful resource Images (AWS::ECR::Repository) does not set DeletionPolicy or "
-     "UpdateReplacePolicy", None),
     (SERVICE, 5, 3, "checkov/CKV_AWS_136", "Images",
      "checkov CKV_AWS_136 fails on Images: Ensure that ECR repositories are encrypted using KMS",
      "inline"),
@@ -167,7 +161,7 @@ def test_a_run_without_the_engine_imports_nothing_of_checkov() -> None:
     # IG0xxx: findings about suppressions, such as the fixture's suppression of a checkov check.
     assert [(f["rule_id"], f["logical_id"]) for f in findings
             if not f["rule_id"].startswith("IG0")] == [
-        ("IGD001", "Images"), ("IGE001", "Images"), ("IGE004", "Images"), ("IGL001", "AppLogs")]
+        ("IGE001", "Images"), ("IGE004", "Images"), ("IGL001", "AppLogs")]
     assert not any(f["rule_id"].startswith("checkov/") for f in findings)
 
 
@@ -299,8 +293,7 @@ def test_merged_report_offline_and_quiet() -> None:
 def test_select_and_ignore_apply_to_checkov_ids(at_repo_root: None) -> None:
     ignored = run_check(settings_for(SERVICE, ignore=("CKV_AWS_158", "checkov/CKV_AWS_136")))
     assert [(f.rule_id, f.logical_id) for f in ignored.findings] == [
-        ("IGD001", "Images"), ("IGE001", "Images"), ("IGE004", "Images"),
-        ("IGL001", "AppLogs"),
+        ("IGE001", "Images"), ("IGE004", "Images"), ("IGL001", "AppLogs"),
     ]
     only_checkov = run_check(settings_for(SERVICE, select=("checkov",)))
     # Our rules did not run, so nothing is merged: checkov's own IGE001/IGL001 twins show.

@@ -78,3 +78,5 @@ def test_rule_fixture(rule_id: str, fixture: Path) -> None:
             (finding,) = at_line
             assert finding.logical_id in finding.message
             assert expectation.fragment in finding.message
+            severity = expectation.severity or rule.severity.value
+            assert finding.severity.value == severity, finding.message

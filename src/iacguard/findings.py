@@ -36,6 +36,16 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Role:
+    """What a resource is for, as its template shows it (a Lambda function's role), when a rule
+    judged the resource by it: ``kind`` (user-facing, event consumer, deployment helper,
+    unknown) and the ``evidence`` that decided it."""
+
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -60,6 +70,7 @@ class Finding:
     #: For a rule that crashed (outcome ERROR): the id of that rule. The finding itself carries
     #: the code of the crash, so reporters read which rule to blame here.
     crashed_rule: str = ""
+    role: Role | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -146,11 +146,17 @@ def load_engine(name: str) -> Engine:
 
 
 def check_with(engines: Sequence[Engine], unit: Sequence[Template], run: EngineRun) -> EngineResult:
-    """Every engine's verdict on one unit of templates, combined."""
+    """Every engine's verdict on one unit of templates, combined, each problem reported once
+    (:mod:`iacguard.engines.fold`)."""
+    from iacguard.engines.fold import fold_unit
+
     result = EngineResult()
     for engine in engines:
         result = engine.combine(result, engine.check(unit, run), run)
-    return result
+    findings, evaluations = fold_unit(
+        result.findings, result.evaluations, unit, keep_unknown=run.settings.show_unknown
+    )
+    return EngineResult(findings, evaluations, result.notices)
 
 
 def rule_name_from_title(title: str) -> str:

@@ -18,6 +18,10 @@ from iacguard.model.template import Resource, Template
 from iacguard.model.values import node_at
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
+#: A SAM nested application becomes an ``AWS::CloudFormation::Stack`` when deployed: whatever
+#: is passed to it leaves the template exactly as it does for a nested stack.
+NESTED_APPLICATION = "AWS::Serverless::Application"
+NESTED_STACK_TYPES = (NESTED_STACK, NESTED_APPLICATION)
 
 #: How a reference names its target: ("Ref", "") or ("GetAtt", attribute).
 Form = tuple[str, str]
@@ -41,9 +45,12 @@ def exported_references(template: Template) -> Mapping[str, tuple[Reference, ...
 
 
 def nested_stack_parameters(template: Template) -> Mapping[str, str]:
-    """Resource -> the first nested stack it is passed to. An index (``template.index``)."""
+    """Resource -> the first nested stack or nested SAM application it is passed to.
+
+    An index (``template.index``).
+    """
     passed: dict[str, str] = {}
-    for stack in template.resources_of_type(NESTED_STACK):
+    for stack in template.resources_of_type(*NESTED_STACK_TYPES):
         for reference in template.refs.references_from(stack.logical_id):
             passed.setdefault(reference.target, stack.logical_id)
     return passed
@@ -76,8 +83,16 @@ def external_hints(
             break
     stack = template.index(nested_stack_parameters).get(logical_id)
     if stack is not None:
-        hints.append(f"it is passed to nested stack {stack}")
+        hints.append(f"it is passed to {nested_stack_label(template, stack)}")
     return hints
+
+
+def nested_stack_label(template: Template, logical_id: str) -> str:
+    """``nested stack X`` or ``nested application X``, as the template declares it."""
+    resource = template.resources.get(logical_id)
+    if resource is not None and resource.type == NESTED_APPLICATION:
+        return f"nested application {logical_id}"
+    return f"nested stack {logical_id}"
 
 
 def export_name(export: Any, template: Template) -> str | None:

@@ -77,3 +77,19 @@ def expression_key(value: Any) -> str | None:
         return json.dumps(value, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+def literal_text(value: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """The text a value is written as: a string, or the template text of an ``Fn::Sub`` (its
+    ``${...}`` left in place), with the path below ``value`` of the node holding that text."""
+    if isinstance(value, str):
+        return value, ()
+    call = single_function(value)
+    if call is None or call[0] != "Fn::Sub":
+        return None
+    argument = call[1]
+    if isinstance(argument, str):
+        return argument, ("Fn::Sub",)
+    if isinstance(argument, list) and argument and isinstance(argument[0], str):
+        return argument[0], ("Fn::Sub", 0)
+    return None

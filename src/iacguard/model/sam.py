@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from iacguard.model.refs import Reference, build_reference_index
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import ABSENT, Resolved, Resolver, is_intrinsic
 
@@ -69,3 +70,19 @@ def setting_with_globals(
     where = tuple(own.split("."))
     inherited = resolver.lookup(defaults, dotted)
     return [Resolved(v.value, where, v.assumptions) for v in inherited], True
+
+
+GLOBALS_FUNCTION = "Globals.Function"
+
+
+def globals_function_references(template: Template) -> Mapping[str, tuple[Reference, ...]]:
+    """References made in ``Globals.Function`` (which the template's reference index, built
+    over Resources, does not see), by the resource they name. Their ``source`` is
+    ``Globals.Function`` and their path starts with ``Properties``, as if the section were a
+    function's properties. An index: ``template.index(globals_function_references)``."""
+    defaults = template.globals.get("Function")
+    if not isinstance(defaults, Mapping):
+        return {}
+    pseudo = Resource(GLOBALS_FUNCTION, "Globals", {"Properties": defaults})
+    index = build_reference_index({GLOBALS_FUNCTION: pseudo})
+    return {target: tuple(found) for target, found in index.by_target.items()}

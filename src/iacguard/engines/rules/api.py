@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
-from iacguard.findings import Outcome
+from iacguard.findings import Outcome, Role
 from iacguard.load.parse import Span, span_of
 from iacguard.model.template import Resource, Template
 from iacguard.model.truth import Branch, Truth, branches_of, decide
@@ -35,10 +35,22 @@ class Verdict:
     #: An exact template location, for problems inside embedded text (an inline buildspec)
     #: that no property path can name. Overrides ``path`` for the finding's position.
     span: Span | None = None
+    #: Reported as a note instead of the rule's severity: the failure is a decision someone
+    #: visibly made, or concerns a resource nobody is known to operate. Never blocking by default.
+    note: bool = False
+    #: What the resource is for, when the rule judged it by that (a function's role).
+    role: Role | None = None
+    #: Why a failure is a decision the template states (said after the message of a note).
+    decision: str | None = None
 
     def with_values(self, **values: Any) -> Verdict:
         """The same verdict with more message values (``problem``, ``setting``...)."""
         return replace(self, values={**self.values, **values})
+
+    def as_note(self, decision: str | None = None) -> Verdict:
+        """The same failure, reported as a note (see ``note``), saying why when it is a
+        decision the template states."""
+        return replace(self, note=True, decision=decision or self.decision)
 
 
 @dataclass

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from iacguard.engines.rules.spec import RuleSpec
@@ -103,7 +104,7 @@ def explain_rule(spec: RuleSpec) -> str:
         _indent(spec.docs["why"]),
         "",
         "How to fix",
-        _indent(spec.fix),
+        _indent(general_fix(spec)),
         "",
         "Fails",
         _indent(spec.docs["failing-example"]),
@@ -111,15 +112,85 @@ def explain_rule(spec: RuleSpec) -> str:
         "Passes",
         _indent(spec.docs["passing-example"]),
     ]
+    lines += _extra_sections(spec, lambda title, text: ["", title, _indent(text)])
     if spec.docs.get("known-limitations"):
         lines += ["", "Known limitations", _indent(spec.docs["known-limitations"])]
     if spec.options:
-        lines += ["", "Options"] + [f"  {k}: {v!r}" for k, v in spec.options.items()]
+        lines += ["", "Options"] + [f"  {k}: {_option(v)}" for k, v in spec.options.items()]
     references = _references_markdown(spec)
     if references:
         lines += ["", "References"] + ["  " + r[2:] for r in references]
     lines += ["", f"Docs: {spec.help_uri}"]
     return "\n".join(lines) + "\n"
+
+
+def general_fix(spec: RuleSpec) -> str:
+    """The fix as documentation shows it: option values filled in, and what a finding fills in
+    (a stage name, a resource) named in angle brackets, as fix texts name it elsewhere."""
+    values = {name: _option(value) for name, value in spec.options.items()}
+    return string.Formatter().vformat(spec.fix, (), _Placeholders(values))
+
+
+class _Placeholders(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return f"<{key.replace('_', ' ')}>"
+
+
+def _extra_sections(
+    spec: RuleSpec, section: Callable[[str, str], list[str]]
+) -> list[str]:
+    """Sections generated from what the rule does: how it judges functions by role, and which
+    stated decisions make its failures notes."""
+    from iacguard.engines.rules.roles import ROLE_POLICY, ROLE_TAG
+
+    out: list[str] = []
+    if ROLE_TAG in spec.tags:
+        out += section("Function roles", ROLE_POLICY)
+    if spec.decided_when:
+        text = (
+            f"A failure on a resource where {condition_words(spec.decided_when['condition'])} "
+            f"is reported as a note, not a {spec.severity.value}, that adds: "
+            f"\"{spec.decided_when['because']}\"."
+        )
+        out += section("Decisions", text)
+    return out
+
+
+def _option(value: Any) -> str:
+    """An option's default as configuration writes it (a list as its items, text bare)."""
+    if isinstance(value, list):
+        return ", ".join(_option(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def condition_words(condition: Mapping[str, Any]) -> str:
+    """A declarative condition in words: ``DeletionPolicy is Delete``."""
+    for joiner in ("all", "any"):
+        if joiner in condition:
+            parts = [condition_words(part) for part in condition[joiner]]
+            word = " and " if joiner == "all" else " or "
+            return "(" + word.join(parts) + ")" if joiner == "any" else word.join(parts)
+    if "not" in condition:
+        return f"not ({condition_words(condition['not'])})"
+    path = str(condition.get("path", "")).removeprefix("Properties.")
+    for operator, words in _OPERATOR_WORDS.items():
+        if operator in condition:
+            expected = condition[operator]
+            if operator in ("exists", "absent", "empty"):
+                return f"{path} {words if expected else _NEGATED[operator]}"
+            return f"{path} {words} {_option(expected)}"
+    return path
+
+
+_OPERATOR_WORDS = {
+    "exists": "is set", "absent": "is not set", "empty": "is empty", "equals": "is",
+    "not-equals": "is not", "in": "is one of", "not-in": "is none of", "regex": "matches",
+    "not-regex": "does not match", "gt": "is above", "ge": "is at least", "lt": "is below",
+    "le": "is at most",
+}
+_NEGATED = {"exists": "is not set", "absent": "is set", "empty": "is not empty"}
 
 
 def _indent(text: str) -> str:
@@ -172,14 +243,17 @@ def _rule_section(spec: RuleSpec) -> list[str]:
         "",
         "### Fix",
         "",
-        spec.fix.strip(),
+        general_fix(spec).strip(),
         *_example("Fails", spec.docs["failing-example"]),
         *_example("Passes", spec.docs["passing-example"]),
     ]
+    out += _extra_sections(spec, lambda title, text: ["", f"### {title}", "", text.strip()])
     if spec.docs.get("known-limitations"):
         out += ["", "### Known limitations", "", spec.docs["known-limitations"].strip()]
     if spec.options:
-        out += ["", "### Options", ""] + [f"- `{k}`: `{v!r}`" for k, v in spec.options.items()]
+        out += ["", "### Options", ""] + [
+            f"- `{k}`: `{_option(v)}`" for k, v in spec.options.items()
+        ]
     references = _references_markdown(spec)
     if references:
         out += ["", "### References", "", *references]

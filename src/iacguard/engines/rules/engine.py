@@ -10,19 +10,20 @@ import logging
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iacguard.engines.codes import RULE_ERROR, code_finding
 from iacguard.engines.rules.api import CheckContext, Verdict, verdict_from_branches
 from iacguard.engines.rules.checks import CHECKS
-from iacguard.engines.rules.conditions import EvaluationScope, evaluate
+from iacguard.engines.rules.conditions import evaluate
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
 from iacguard.load.parse import Span, span_of
+from iacguard.model.decisions import Choice, deploy_time_choices
 from iacguard.model.describe import describe, describe_assumptions
 from iacguard.model.template import Resource, Template
-from iacguard.model.values import ABSENT, Resolver, Unknown
+from iacguard.model.values import ABSENT, Assumption, Resolver, Unknown
 
 LOG = logging.getLogger(__name__)
 
@@ -110,12 +111,11 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
             if applicability.outcome is Outcome.UNKNOWN:
                 return [applicability]
         if rule.check is not None:
-            return list(CHECKS[rule.check](context))
-        assert rule.when is not None
-        scope = EvaluationScope(
-            context.template, context.resource, context.resolver, context.options
-        )
-        return [verdict_from_branches(evaluate(rule.when, scope))]
+            verdicts = list(CHECKS[rule.check](context))
+        else:
+            assert rule.when is not None
+            verdicts = [verdict_from_branches(evaluate(rule.when, context.scope))]
+        return _with_decisions(rule, context, verdicts)
     except Exception as exc:  # a broken rule must not take the run down with it
         LOG.debug("rule %s failed on %s", rule.id, context.resource.logical_id, exc_info=True)
         return [
@@ -125,6 +125,24 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
                 {"error": f"{type(exc).__name__}: {exc}"},
             )
         ]
+
+
+def _with_decisions(
+    rule: RuleSpec, context: CheckContext, verdicts: list[Verdict]
+) -> list[Verdict]:
+    """Failures on a resource that states the decision (the rule's ``decided-when``) are
+    notes that say so."""
+    decision = rule.decided_when
+    if decision is None or not any(v.outcome is Outcome.FAIL for v in verdicts):
+        return verdicts
+    holds = verdict_from_branches(evaluate(decision["condition"], context.scope))
+    if holds.outcome is not Outcome.FAIL or holds.assumptions:
+        return verdicts  # the decision is not stated in every deployment
+    because = str(decision["because"])
+    return [
+        replace(v, note=True, decision=because) if v.outcome is Outcome.FAIL else v
+        for v in verdicts
+    ]
 
 
 def _creation_site(template: Template, resource: Resource) -> tuple[dict[str, Any], ...]:
@@ -168,16 +186,19 @@ def _finding(
             crashed_rule=rule.id,
         )
     values = _message_values(resource, verdict, rule_options)
+    choices = deploy_time_choices(template, verdict.assumptions)
+    noted = verdict.note or bool(choices) or verdict.outcome is Outcome.UNKNOWN
     return Finding(
         related=_creation_site(template, resource),
         rule_id=rule.id,
         rule_name=rule.name,
-        severity=Severity.NOTE if verdict.outcome is Outcome.UNKNOWN else rule.severity,
-        message=_message(rule, verdict, values),
+        severity=Severity.NOTE if noted else rule.severity,
+        message=_message(rule, verdict, values, choices),
         fix=render(rule.fix, values),
         property_path=".".join(str(p) for p in path if p != "Fn::If" and not isinstance(p, int)),
         outcome=verdict.outcome,
         help_uri=rule.help_uri,
+        role=verdict.role,
         **_location(template, resource, span),
     )
 
@@ -207,14 +228,27 @@ def _message_values(
         "type": resource.type,
         **rule_options,
         **{k: v if isinstance(v, str) else describe(v) for k, v in verdict.values.items()},
-        "value": describe(verdict.values.get("value", ABSENT)),
+        "value": _describe_value(verdict),
     }
 
 
-def _message(rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any]) -> str:
+def _describe_value(verdict: Verdict) -> str:
+    """The deciding value for the message. An UNKNOWN finding's message begins with why it
+    cannot be told, so its value is just "unknown" rather than the same reason twice."""
+    value = verdict.values.get("value", ABSENT)
+    if verdict.outcome is Outcome.UNKNOWN and isinstance(value, Unknown):
+        return "unknown"
+    return describe(value)
+
+
+def _message(
+    rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any], choices: Sequence[Choice]
+) -> str:
     message = verdict.message or render(rule.message, values)
     if verdict.assumptions:
-        message += f" (when {describe_assumptions(verdict.assumptions)})"
+        message += f" (when {_describe_branch(verdict.assumptions, choices)})"
+    if verdict.decision:
+        message += f"; {verdict.decision}"
     if verdict.outcome is Outcome.UNKNOWN:
         reason = verdict.values.get("value")
         detail = (
@@ -222,3 +256,15 @@ def _message(rule: RuleSpec, verdict: Verdict, values: Mapping[str, Any]) -> str
         )
         message = f"cannot tell statically ({detail}): {message}"
     return message
+
+
+def _describe_branch(assumptions: Sequence[Assumption], choices: Sequence[Choice]) -> str:
+    """The conditions a finding holds under; a condition a parameter decides names it, since
+    that makes the finding a choice of whoever deploys the template."""
+    chosen = {choice.condition: choice for choice in choices}
+    parts = [
+        chosen[a.name].describe() if a.kind == "condition" and a.name in chosen
+        else describe_assumptions((a,))
+        for a in assumptions
+    ]
+    return " and ".join(parts)

@@ -16,7 +16,7 @@ from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.findings import Outcome
 from iacguard.model.describe import describe
 from iacguard.model.truth import decide
-from iacguard.model.values import flag_value
+from iacguard.model.values import Unknown, flag_value
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def check_requirements(scope: EvaluationScope, requirements: Sequence[Requiremen
             _report_path(witness.path, requirement.point_at),
             {
                 "value": witness.value,
-                "problem": problem.format(value=describe(flag_value(witness.value))),
+                "problem": problem.format(value=_shown(witness.value)),
             },
             witness.assumptions,
         )
@@ -71,6 +71,12 @@ def check_requirements(scope: EvaluationScope, requirements: Sequence[Requiremen
             return verdict
         undecided = undecided or verdict
     return undecided or Verdict(Outcome.PASS)
+
+
+def _shown(value: Any) -> str:
+    """The deciding value in a problem. A value known only at deploy time is "unknown": the
+    finding's message already begins with why, so the reason is not said twice."""
+    return "unknown" if isinstance(value, Unknown) else describe(flag_value(value))
 
 
 def _report_path(deciding: tuple[Any, ...], point_at: tuple[str, ...]) -> tuple[Any, ...]:

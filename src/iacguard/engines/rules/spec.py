@@ -28,6 +28,8 @@ class RuleSpec:
     source_file: str
     when: Mapping[str, Any] | None = None
     applies_when: Mapping[str, Any] | None = None
+    #: ``{condition, because}``: a failure where the condition holds is a stated decision.
+    decided_when: Mapping[str, Any] | None = None
     check: str | None = None
     location: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -75,6 +77,7 @@ def spec_from_mapping(data: Mapping[str, Any], source_file: str, builtin: bool) 
         source_file=source_file,
         when=data.get("when"),
         applies_when=data.get("applies-when"),
+        decided_when=data.get("decided-when"),
         check=data.get("check"),
         location=data.get("location"),
         options=dict(data.get("options") or {}),

@@ -7,22 +7,29 @@ from collections.abc import Iterable, Mapping
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.findings import Outcome
+from iacguard.model.exports import NESTED_APPLICATION, NESTED_STACK
+from iacguard.model.sam import GLOBALS_FUNCTION, globals_function_references
 from iacguard.model.template import Template
 from iacguard.model.values import path_under
 
+SAM_FUNCTION = "AWS::Serverless::Function"
 #: Properties through which other resources act on an alarm's state without notifications.
 _ALARM_CONSUMERS: Mapping[str, tuple[str, ...]] = {
     "AWS::CodeDeploy::DeploymentGroup": ("Properties", "AlarmConfiguration"),
     "AWS::ECS::Service": ("Properties", "DeploymentConfiguration", "Alarms"),
-    "AWS::Serverless::Function": ("Properties", "DeploymentPreference"),
+    SAM_FUNCTION: ("Properties", "DeploymentPreference"),
     "AWS::AutoScaling::AutoScalingGroup": ("UpdatePolicy",),
     "AWS::CloudWatch::CompositeAlarm": ("Properties", "AlarmRule"),
     "AWS::Route53::HealthCheck": ("Properties", "HealthCheckConfig"),
-    "AWS::CloudFormation::Stack": ("Properties", "Parameters"),
+    NESTED_STACK: ("Properties", "Parameters"),
+    NESTED_APPLICATION: ("Properties", "Parameters"),
 }
 
 
 def _alarm_consumer(template: Template, alarm: str) -> str | None:
+    for reference in template.index(globals_function_references).get(alarm, ()):
+        if path_under(reference.path, _ALARM_CONSUMERS[SAM_FUNCTION]):
+            return GLOBALS_FUNCTION  # every function's deployment gate
     for reference in template.refs.referrers(alarm):
         source = template.resources.get(reference.source)
         prefix = _ALARM_CONSUMERS.get(source.type) if source is not None else None

@@ -11,7 +11,7 @@ from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, unknown
 from iacguard.findings import Outcome
-from iacguard.model.exports import NESTED_STACK, external_hints
+from iacguard.model.exports import NESTED_APPLICATION, NESTED_STACK, external_hints
 from iacguard.model.intrinsics import whole_reference
 from iacguard.model.template import Resource, Template
 from iacguard.model.values import (
@@ -30,6 +30,7 @@ _TOPIC_SUBSCRIBERS: Mapping[str, tuple[str, ...]] = {
     "AWS::Chatbot::MicrosoftTeamsChannelConfiguration": ("Properties", "SnsTopicArns"),
     "AWS::Serverless::Function": ("Properties", "Events"),
     NESTED_STACK: ("Properties", "Parameters"),
+    NESTED_APPLICATION: ("Properties", "Parameters"),
 }
 
 

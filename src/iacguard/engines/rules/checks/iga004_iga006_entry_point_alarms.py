@@ -19,8 +19,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, unknown
+from iacguard.engines.rules.roles import (
+    ALARMED_ELSEWHERE,
+    function_role,
+    is_helper,
+    judged_by_role,
+    subject,
+)
 from iacguard.findings import Outcome
-from iacguard.model import cdk
 from iacguard.model.describe import describe
 from iacguard.model.exports import (
     external_hints,
@@ -371,9 +377,7 @@ def _entry_kind(ctx: CheckContext) -> tuple[EntryKind | None, str | None]:
         return ENTRY_KINDS["rest-api"], None
     if resource.type == HTTP_API:
         return _typed_by(ctx, "Properties.ProtocolType", "HTTP", "http-api")
-    if resource.type in (LAMBDA_FUNCTION, SAM_FUNCTION) and not cdk.is_framework_function(
-        resource.cdk_path
-    ):
+    if resource.type in (LAMBDA_FUNCTION, SAM_FUNCTION) and not is_helper(function_role(ctx)):
         return ENTRY_KINDS["lambda"], None
     return None, None
 
@@ -411,6 +415,15 @@ def _entry_point_without_alarm(ctx: CheckContext) -> Iterable[Verdict]:
     kind, kind_doubt = _entry_kind(ctx)
     if kind is None:
         return [Verdict(Outcome.SKIP)]
+    role = function_role(ctx)
+    verdicts = _alarm_verdicts(ctx, kind, kind_doubt)
+    return [
+        judged_by_role(ctx, verdict, role, covered_elsewhere=ALARMED_ELSEWHERE)
+        for verdict in verdicts
+    ]
+
+
+def _alarm_verdicts(ctx: CheckContext, kind: EntryKind, kind_doubt: str | None) -> list[Verdict]:
     listed = [str(m) for m in ctx.options.get(f"{kind.name}-metrics", ())]
     metrics = frozenset(listed)
     coverage = _coverage(ctx, kind, metrics)
@@ -429,8 +442,12 @@ def _entry_point_without_alarm(ctx: CheckContext) -> Iterable[Verdict]:
         return [Verdict(Outcome.PASS)]
     if coverage.misdirected and not coverage.covers:
         alarm, written = coverage.misdirected[0]
+        entry = (
+            subject(ctx, function_role(ctx)) if kind.name == "lambda"
+            else f"{kind.label} {ctx.resource.logical_id}"
+        )
         message = (
-            f"{kind.label} {ctx.resource.logical_id} is watched by alarm {alarm} with "
+            f"{entry} is watched by alarm {alarm} with "
             f"{kind.dimension} set to {written}, a value CloudWatch never publishes metrics "
             f"under (use {expected}), so that alarm can never fire"
         )

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
+from iacguard.engines.rules.conditions import evaluate
 from iacguard.findings import Outcome
+from iacguard.model.truth import unanimous
 
 #: Resource type -> (path, setting name, what goes wrong without it), one per protection.
 _TABLE_SETTINGS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
@@ -37,10 +39,22 @@ _TABLE_SETTINGS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+#: Retained on deletion and on replacement: no stack operation deletes the table.
+RETAINED = {
+    "all": [
+        {"path": "DeletionPolicy", "in": ["Retain", "RetainExceptOnCreate"]},
+        {"path": "UpdateReplacePolicy", "equals": "Retain"},
+    ]
+}
+
+
 @rule_check
 def dynamodb_table_unprotected(ctx: CheckContext) -> Iterator[Verdict]:
     failing: list[tuple[Verdict, str, str]] = []
+    retained = unanimous(b.truth for b in evaluate(RETAINED, ctx.scope)) is True
     for path, setting, problem in _TABLE_SETTINGS.get(ctx.resource.type, ()):
+        if retained and setting == "DeletionProtectionEnabled":
+            continue
         verdict = ctx.evaluate_failing({"path": path, "not-equals": True})
         if verdict.outcome is not Outcome.PASS:
             failing.append((verdict, setting, problem))

@@ -16,6 +16,13 @@ from iacguard.engines.rules.api import (
     verdict_from_branches,
 )
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
+from iacguard.engines.rules.roles import (
+    OUT_OF_REACH,
+    function_role,
+    is_helper,
+    judged_by_role,
+    subject,
+)
 from iacguard.findings import Outcome
 from iacguard.model import cdk
 from iacguard.model.names import name_template
@@ -47,11 +54,16 @@ def _log_groups_by_name(template: Template) -> Mapping[str, tuple[Resource, ...]
 
 @rule_check
 def lambda_without_retained_log_group(ctx: CheckContext) -> Iterator[Verdict]:
+    role = function_role(ctx)
+    if is_helper(role):
+        yield Verdict(Outcome.SKIP)
+        return
     configured = _configured_log_groups(ctx)
     if configured:
-        yield _worst(_configured_verdict(ctx, resolved) for resolved in configured)
-        return
-    yield _default_log_group_verdict(ctx)
+        verdict = _worst(_configured_verdict(ctx, resolved) for resolved in configured)
+    else:
+        verdict = _default_log_group_verdict(ctx)
+    yield judged_by_role(ctx, verdict, role, covered_elsewhere=OUT_OF_REACH)
 
 
 def _configured_log_groups(ctx: CheckContext) -> list[Resolved]:
@@ -70,8 +82,8 @@ def _configured_verdict(ctx: CheckContext, resolved: Resolved) -> Verdict:
     groups = ctx.template.index(_log_groups_by_name).get(name, ()) if name is not None else ()
     if not groups:
         message = (
-            f"Lambda function {ctx.resource.logical_id} logs to a log group defined outside "
-            "this template; its retention cannot be checked here"
+            f"{subject(ctx, function_role(ctx))} logs to a log group defined outside this "
+            "template; its retention cannot be checked here"
         )
         reason = "the log group is not declared in this template"
         return unknown(resolved.path, reason, resolved.assumptions, message)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, verdict_from_truth
+from iacguard.model.describe import describe
 from iacguard.model.truth import Truth, any_of
 from iacguard.model.values import ABSENT, as_number, is_opaque
 
@@ -53,7 +54,12 @@ def pipeline_deploys_without_validation(ctx: CheckContext) -> Iterator[Verdict]:
     yield verdict_from_truth(
         any_of(earlier),
         (*deploy.path, "ActionTypeId", "Provider"),
-        {"stage": deploy.stage_name, "action": deploy.name, "value": deploy.provider},
+        # Names as the template writes them: 'Deploy', or !Sub '${AWS::StackName}-deploy'.
+        {
+            "stage": describe(deploy.stage_name),
+            "action": describe(deploy.name),
+            "value": deploy.provider,
+        },
         "an earlier action's category is set at deploy time",
     )
 

@@ -16,6 +16,7 @@ from iacguard.engines.rules.embedded import (
 )
 from iacguard.findings import Outcome
 from iacguard.load.parse import Span, value_span_of
+from iacguard.model.intrinsics import literal_text
 from iacguard.model.values import Resolved
 
 _BLOCK_HEADER = re.compile(r"^(?:![^\s]+\s+)?\|([+-]?)\s*(?:#.*)?$")
@@ -40,18 +41,10 @@ def invalid_inline_buildspec(ctx: CheckContext) -> Iterator[Verdict]:
 
 
 def _buildspec_text(resolved: Resolved) -> tuple[str, tuple[Any, ...]] | None:
-    """The buildspec text and the path of the YAML node that holds it."""
-    value = resolved.value
-    if isinstance(value, str):
-        return value, resolved.path
-    if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
-        # ${...} stays in the text; the checker treats such values as opaque.
-        argument = value["Fn::Sub"]
-        if isinstance(argument, str):
-            return argument, (*resolved.path, "Fn::Sub")
-        if isinstance(argument, list) and argument and isinstance(argument[0], str):
-            return argument[0], (*resolved.path, "Fn::Sub", 0)
-    return None
+    """The buildspec text and the path of the YAML node that holds it (in an ``Fn::Sub``,
+    ``${...}`` stays in the text; the checker treats such values as opaque)."""
+    found = literal_text(resolved.value)
+    return None if found is None else (found[0], (*resolved.path, *found[1]))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.requirements import Requirement, check_requirements
+from iacguard.engines.rules.roles import (
+    EDGE_VERSIONS,
+    function_role,
+    is_helper,
+    judged_by_role,
+)
 from iacguard.findings import Outcome
+from iacguard.model.function_roles import AT_EDGE
 from iacguard.model.sam import function_with_globals
 from iacguard.model.truth import decide
 from iacguard.model.values import ABSENT, node_at
@@ -37,8 +44,19 @@ _SAM_REQUIREMENTS = (
 )
 
 
+#: ``DeploymentPreference: {Enabled: false}`` (on the function or in Globals.Function) turns
+#: traffic shifting off on purpose, for example while the team sets up its alarms.
+_SWITCHED_OFF = {"path": f"{_PREFERENCE}.Enabled", "equals": False}
+_SWITCHED_OFF_DECISION = (
+    "the template switches traffic shifting off on purpose, so this is a decision to review"
+)
+
+
 @rule_check
 def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdict]:
+    role = function_role(ctx)
+    if is_helper(role):
+        return [Verdict(Outcome.SKIP)]  # a hook or provider runs once per deploy: no traffic
     function = function_with_globals(ctx.template, ctx.resource)
     scope = EvaluationScope(ctx.template, function, ctx.resolver, ctx.options)
     has_alias, _ = decide(evaluate({"path": "Properties.AutoPublishAlias", "exists": True}, scope))
@@ -48,7 +66,12 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
     verdict = check_requirements(scope, _SAM_REQUIREMENTS)
     if verdict.outcome is Outcome.PASS:
         return [verdict]
-    return [_point_into_function(ctx, verdict)]
+    verdict = _point_into_function(ctx, verdict)
+    switched_off, witness = decide(evaluate(_SWITCHED_OFF, scope))
+    stated = switched_off is True and witness is not None and not witness.assumptions
+    if verdict.outcome is Outcome.FAIL and stated:
+        verdict = verdict.as_note(_SWITCHED_OFF_DECISION)
+    return [judged_by_role(ctx, verdict, role, covered_elsewhere={AT_EDGE: EDGE_VERSIONS})]
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
