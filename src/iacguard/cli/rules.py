@@ -23,7 +23,10 @@ def list_rules(output_format: str, rule_paths: tuple[Path, ...]) -> None:
     from iacguard.run.plan import known_rules
 
     specs = sorted(known_rules(rule_paths), key=lambda spec: spec.id)
-    sys.stdout.write(rules_as_json(specs) if output_format == "json" else rules_table(specs))
+    from iacguard.cli.say import printable_text
+
+    sys.stdout.write(rules_as_json(specs) if output_format == "json"
+                     else printable_text(rules_table(specs)))
 
 
 @cli.command()
@@ -38,4 +41,6 @@ def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     spec = find_rule(known_rules(rule_paths), rule)
     if spec is None:
         raise IacguardError(f"unknown rule {rule!r}; run 'iacguard rules' to list them")
-    sys.stdout.write(explain_rule(spec))
+    from iacguard.cli.say import printable_text
+
+    sys.stdout.write(printable_text(explain_rule(spec)))
