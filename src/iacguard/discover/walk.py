@@ -198,6 +198,7 @@ class _Walker:
         """Read a CDK cloud assembly through its manifest, then check any other template in its
         folders as a plain template (a manifest must not hide files from the check)."""
         assembly = read_cloud_assembly(folder)
+        self.claimed.update(assembly.named_templates)
         for message in assembly.problems:
             self.result.problems.append(
                 FileProblem(self.display(folder), message, requested=True)

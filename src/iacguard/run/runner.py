@@ -271,11 +271,18 @@ def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint
         identity += "\x00" + settings.change_base.identity
     key = cache_key(content, identity, fingerprint)
     cached = cache.get(key)
-    if cached is not None:
+    if cached is not None and _accounts_for(unit, cached):
         return cached
     result = check_unit(unit, settings)
     cache.put(key, result)
     return result
+
+
+def _accounts_for(unit: Sequence[Candidate], report: Report) -> bool:
+    """Whether a cached report says what became of every file of the unit, as every report
+    iacguard writes does: an entry that leaves one out would make it pass unchecked."""
+    told = {*report.files_checked, *report.files_skipped, *(p.file for p in report.problems)}
+    return all(candidate.display in told for candidate in unit)
 
 
 def work_units(found: Sequence[Candidate]) -> list[tuple[Candidate, ...]]:
