@@ -194,6 +194,7 @@ def _not_templates(root: Path) -> None:
     (root / "data.json").write_text('{"rows": [1, 2, 3]}')
     os.symlink("/dev/zero", root / "zero.yaml")
     os.symlink("/dev/stdin", root / "stdin.yaml")
+    os.symlink("/usr", root / "usr-link")
 
 
 def test_broken_and_hostile_templates_are_each_one_problem_line(tmp_path: Path) -> None:
@@ -218,6 +219,8 @@ def test_broken_and_hostile_templates_are_each_one_problem_line(tmp_path: Path) 
     assert not [f for f in cold.report["findings"] if f["rule_id"] in ("IG0002", "IG0006")]
     notices = "\n".join(cold.report["notices"])
     assert "zero.yaml: not followed" in notices and "stdin.yaml: not followed" in notices
+    assert "usr-link: not followed" in notices
+    assert not [name for name in cold.report["files"]["skipped"] if name.startswith("usr-link")]
     stderr_lines_are_notices(cold)
     # The same run answered from the cache says exactly the same.
     warm = check(root, tmp_path / "cache", ".")
@@ -281,6 +284,44 @@ def test_an_oversized_template_fails_the_run_inside_a_cdk_assembly_too(tmp_path:
     assert "Big.template.json" in listed["message"] and "limit is 5 MiB" in listed["message"]
     assert "the limit is 5 MiB" in stray["message"]
     assert "listed/cdk.out/Small.template.json" in run.report["files"]["checked"]
+
+
+def test_cdk_files_cannot_make_the_run_read_outside_or_block(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = {"Resources": {"SecretLogicalIdOutside": {"Type": "AWS::SNS::Topic"}}}
+    (outside / "secret.template.json").write_text(json.dumps(secret))
+    (outside / "meta.json").write_text('{"/SecretConstructOutside": []}')
+    topic = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    nested = {"Resources": {"Child": {
+        "Type": "AWS::CloudFormation::Stack",
+        "Metadata": {"aws:asset:path": "../../../outside/x.nested.template.json"},
+        "Properties": {"TemplateURL": "https://example.com/x"}}}}
+    assembly = root / "app" / "cdk.out"
+    _assembly(assembly, {"Own": topic, "Parent": nested, "Pipe": topic})
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    artifacts = manifest["artifacts"]
+    artifacts["Climbs"] = {"type": "aws:cloudformation:stack",
+                           "properties": {"templateFile": "../../../outside/secret.template.json"}}
+    artifacts["Absolute"] = {"type": "aws:cloudformation:stack",
+                             "properties": {"templateFile": str(outside / "secret.template.json")}}
+    artifacts["Own"]["additionalMetadataFile"] = str(outside / "meta.json")
+    (assembly / "manifest.json").write_text(json.dumps(manifest))
+    os.unlink(assembly / "Pipe.template.json")
+    os.mkfifo(assembly / "Pipe.template.json")
+    (root / "other").mkdir()
+    (root / "other" / "cdk.json").write_text(json.dumps({"app": "x", "output": str(outside)}))
+    run = check(root, tmp_path / "cache", ".")
+    assert run.code == 2, run.stderr
+    assert GOOD_FINDING in run.findings()
+    assert "app/cdk.out/Own.template.json" in run.report["files"]["checked"]
+    messages = [p["message"] for p in run.report["problems"]]
+    assert len(messages) == 6, messages
+    assert sum("lies outside the cloud assembly folder" in m for m in messages) == 4, messages
+    assert any("named pipe" in m for m in messages)
+    assert any("output" in m and "lies outside the checked paths" in m for m in messages)
+    assert "Outside" not in run.stdout + run.stderr
 
 
 def test_a_cdk_assembly_beside_templates_checks_in_worker_processes(tmp_path: Path) -> None:
@@ -807,6 +848,7 @@ PROMISES = {
     ],
     "Reads stay inside the boundary.": [
         test_broken_and_hostile_templates_are_each_one_problem_line,
+        test_cdk_files_cannot_make_the_run_read_outside_or_block,
         test_nested_templates_outside_the_repository_are_not_opened,
         test_repository_configuration_cannot_write_or_read_outside,
     ],
