@@ -151,7 +151,7 @@ def test_the_check_catches_unpinned_installs(argument: str, line: str, problem: 
 
 
 def test_documents_pin_the_one_commit() -> None:
-    assert PINNED_PIP_SPEC == f"iacguard-cfn @ git+{PROJECT_URL}@{PINNED_COMMIT}"
+    assert f"iacguard-cfn @ git+{PROJECT_URL}@{PINNED_COMMIT}" == PINNED_PIP_SPEC
     revisions = set()
     for path in DOCUMENTS:
         text = path.read_text(encoding="utf-8")
