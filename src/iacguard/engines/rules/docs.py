@@ -98,20 +98,15 @@ def explain_rule(spec: RuleSpec) -> str:
         f"Severity: {spec.severity.value}"
         + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
         f"Resources: {_scope(spec, code=False)}",
-        f"Status: {spec.status} since {spec.since}",
-        "",
-        "Why this matters",
-        _indent(spec.docs["why"]),
-        "",
-        "How to fix",
-        _indent(general_fix(spec)),
-        "",
-        "Fails",
-        _indent(spec.docs["failing-example"]),
-        "",
-        "Passes",
-        _indent(spec.docs["passing-example"]),
+        f"Status: {spec.status}" + (f" since {spec.since}" if spec.since else ""),
     ]
+    # A custom rule needs none of these sections; a built-in rule has them all.
+    for title, text in (("Why this matters", spec.docs.get("why", "")),
+                        ("How to fix", general_fix(spec)),
+                        ("Fails", spec.docs.get("failing-example", "")),
+                        ("Passes", spec.docs.get("passing-example", ""))):
+        if text:
+            lines += ["", title, _indent(text)]
     lines += _extra_sections(spec, lambda title, text: ["", title, _indent(text)])
     if spec.docs.get("known-limitations"):
         lines += ["", "Known limitations", _indent(spec.docs["known-limitations"])]
@@ -120,7 +115,10 @@ def explain_rule(spec: RuleSpec) -> str:
     references = _references_markdown(spec)
     if references:
         lines += ["", "References"] + ["  " + r[2:] for r in references]
-    lines += ["", f"Docs: {spec.help_uri}"]
+    if spec.builtin:
+        lines += ["", f"Docs: {spec.help_uri}"]
+    else:
+        lines += ["", f"Defined in: {spec.source_file}"]
     return "\n".join(lines) + "\n"
 
 
