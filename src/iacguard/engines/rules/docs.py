@@ -100,6 +100,8 @@ def explain_rule(spec: RuleSpec) -> str:
         f"Resources: {_scope(spec, code=False)}",
         f"Status: {spec.status}" + (f" since {spec.since}" if spec.since else ""),
     ]
+    if not spec.builtin and spec.when:
+        lines += ["", "Fails when", _indent(condition_words(spec.when))]
     # A custom rule needs none of these sections; a built-in rule has them all.
     for title, text in (("Why this matters", spec.docs.get("why", "")),
                         ("How to fix", general_fix(spec)),
@@ -172,14 +174,28 @@ def condition_words(condition: Mapping[str, Any]) -> str:
             return "(" + word.join(parts) + ")" if joiner == "any" else word.join(parts)
     if "not" in condition:
         return f"not ({condition_words(condition['not'])})"
+    for relation, verb in (("referenced-by", "is referenced by"), ("references", "references")):
+        if relation in condition:
+            return _relation_words(verb, condition[relation])
     path = str(condition.get("path", "")).removeprefix("Properties.")
     for operator, words in _OPERATOR_WORDS.items():
         if operator in condition:
             expected = condition[operator]
             if operator in ("exists", "absent", "empty"):
                 return f"{path} {words if expected else _NEGATED[operator]}"
+            if isinstance(expected, str) and expected.startswith("option:"):
+                return f"{path} {words} the option {expected.removeprefix('option:')}"
             return f"{path} {words} {_option(expected)}"
     return path
+
+
+def _relation_words(verb: str, relation: Mapping[str, Any]) -> str:
+    text = f"it {verb} a resource of type {' or '.join(relation.get('types') or ())}"
+    if relation.get("path"):
+        text += f" (under {relation['path']})"
+    if relation.get("where"):
+        text += f" where {condition_words(relation['where'])}"
+    return text
 
 
 _OPERATOR_WORDS = {
