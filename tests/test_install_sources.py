@@ -183,6 +183,12 @@ def test_the_pinned_commit_exists_with_the_current_hooks() -> None:
     )
     with_name = tomllib.loads(git("show", f"{PINNED_COMMIT}:pyproject.toml"))
     assert with_name["project"]["name"] == DISTRIBUTION  # so the git URL's name is right
+    # `iacguard init` run from the pinned install writes that commit's pin: it must work too.
+    their_pin = re.search(r'^PINNED_COMMIT = "([0-9a-f]{40})"$',
+                          git("show", f"{PINNED_COMMIT}:src/iacguard/__init__.py"), re.MULTILINE)
+    assert their_pin is not None
+    named = tomllib.loads(git("show", f"{their_pin.group(1)}:pyproject.toml"))["project"]["name"]
+    assert named == DISTRIBUTION
     ancestor = subprocess.run(["git", "-C", str(REPO_ROOT), "merge-base", "--is-ancestor",
                                PINNED_COMMIT, "HEAD"], timeout=60, check=False)
     assert ancestor.returncode == 0, "the pinned commit is not in this branch's history"
