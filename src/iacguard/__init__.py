@@ -13,7 +13,7 @@ PROJECT_URL = "https://github.com/iacguard/iacguard"
 #: pre-commit ``rev`` and the git URL that pipelines install from. Its ``.pre-commit-hooks.yaml``
 #: is the current one; tests/test_install_sources.py checks that in a git checkout, so changing
 #: the hooks means pinning a newer commit here and in the docs.
-PINNED_COMMIT = "33f30a2444fd16881a2a29bde75ce72b9d28fa27"
+PINNED_COMMIT = "4eba1a3b788ddc5e4f814cf7f68daabc6b050760"
 
 #: What pip installs in a pipeline: this project, from its repository, at the pinned commit.
 PINNED_PIP_SPEC = f"{DISTRIBUTION} @ git+{PROJECT_URL}@{PINNED_COMMIT}"
