@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -99,6 +99,50 @@ def dead_alarm(template: Template, logical_id: str) -> AlarmDefect | None:
         if defect.never_fires and not defect.assumptions:
             return defect
     return None
+
+
+def named_alarm(template: Template, value: Any) -> Resource | None:
+    """The alarm of this template that a deployment gate's entry names: ``!Ref``/``!GetAtt``
+    of it, or a literal equal to its ``AlarmName``. None for anything else (another stack's
+    alarm, a composite alarm, a value known only at deploy time)."""
+    target = template.referenced_resource(value)
+    if target is not None:
+        return target if target.type == ALARM else None
+    if isinstance(value, str):
+        return template.index(_alarms_by_name).get(value)
+    return None
+
+
+def dead_gate(template: Template, names: Sequence[Any]) -> str | None:
+    """Why none of the alarms a deployment gate names (CodeDeploy, ECS, SAM) can ever fire, or
+    None when one of them may: a gate that cannot fire never rolls anything back."""
+    dead: list[AlarmDefect] = []
+    for value in names:
+        alarm = named_alarm(template, value)
+        defect = None if alarm is None else dead_alarm(template, alarm.logical_id)
+        if defect is None:
+            return None
+        dead.append(defect)
+    if not dead:
+        return None
+    first = dead[0]
+    if len(dead) == 1:
+        return f"its only rollback alarm, {first.alarm}, can never fire: {first.reason}"
+    alarms = ", ".join(defect.alarm for defect in dead)
+    return (
+        f"none of its {len(dead)} rollback alarms can fire ({alarms}); alarm {first.alarm}: "
+        f"{first.reason}"
+    )
+
+
+def _alarms_by_name(template: Template) -> Mapping[str, Resource]:
+    """Alarms by their literal ``AlarmName``. An index."""
+    found: dict[str, Resource] = {}
+    for alarm in template.resources_of_type(ALARM):
+        name = alarm.properties.get("AlarmName")
+        if isinstance(name, str):
+            found.setdefault(name, alarm)
+    return found
 
 
 def _defect(
@@ -249,7 +293,8 @@ def _unpublished_combination(
     namespace: NamespaceSpec, spec: MetricSpec, given: frozenset[str]
 ) -> str:
     published = spec.combinations or ()
-    listed = ", ".join(f"per {describe_combination(c)}" for c in published)
+    listed = ", ".join(f"per {describe_combination(c)}" if c else "without dimensions"
+                       for c in published)
     alone = " alone" if len(given) == 1 else ""
     written = "without dimensions" if not given else f"per {describe_combination(given)}{alone}"
     reason = f"{namespace.name} publishes {spec.name} {listed}, never {written}"
