@@ -21,7 +21,7 @@ ALARM_TYPES = frozenset({"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAl
 #: CodeDeploy refuses more alarms than this on one deployment group.
 MAX_DEPLOYMENT_GROUP_ALARMS = 10
 _ALARM_CONFIGURATION = "Properties.AlarmConfiguration"
-_REQUIREMENTS = (
+ALARM_ROLLBACK_REQUIREMENTS = (
     *enabled_section(_ALARM_CONFIGURATION),
     Requirement(
         {"path": f"{_ALARM_CONFIGURATION}.Alarms", "empty": True},
@@ -44,10 +44,10 @@ _REQUIREMENTS = (
 
 @rule_check
 def codedeploy_group_without_alarm_rollback(ctx: CheckContext) -> Iterable[Verdict]:
-    verdict = check_requirements(ctx.scope, _REQUIREMENTS)
+    verdict = check_requirements(ctx.scope, ALARM_ROLLBACK_REQUIREMENTS)
     if verdict.outcome is Outcome.FAIL:
         return [verdict]
-    for extra in (_too_many_alarms(ctx), _wrong_alarm_reference(ctx), _alarms_never_fire(ctx)):
+    for extra in (_too_many_alarms(ctx), _wrong_alarm_reference(ctx), alarms_never_fire(ctx)):
         if extra is not None:
             return [extra]
     return [verdict]
@@ -107,7 +107,7 @@ def _too_many_alarms(ctx: CheckContext) -> Verdict | None:
     return None
 
 
-def _alarms_never_fire(ctx: CheckContext) -> Verdict | None:
+def alarms_never_fire(ctx: CheckContext) -> Verdict | None:
     """Alarms that can never fire (model/alarm_health.py) never stop a deployment."""
     names = ctx.lookup(f"{_ALARM_CONFIGURATION}.Alarms.*.Name")
     if not names or any(resolved.assumptions for resolved in names):
