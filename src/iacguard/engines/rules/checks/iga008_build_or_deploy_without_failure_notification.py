@@ -15,6 +15,7 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, unknown
 from iacguard.findings import Outcome
 from iacguard.model.exports import external_hints
+from iacguard.model.intrinsics import expression_key
 from iacguard.model.metrics import alarm_watches
 from iacguard.model.pipelines import PIPELINE, pipeline_actions
 from iacguard.model.template import Resource, Template
@@ -80,10 +81,18 @@ def _in_pipeline(ctx: CheckContext, name: Any) -> bool:
             if action.provider != "CodeBuild" or not isinstance(configuration, Mapping):
                 continue
             project = configuration.get("ProjectName")
-            target = ctx.template.referenced_resource(project)
-            if target is ctx.resource or (isinstance(name, str) and project == name):
+            if ctx.template.referenced_resource(project) is ctx.resource or _same_name(
+                project, name
+            ):
                 return True
     return False
+
+
+def _same_name(written: Any, name: Any) -> bool:
+    """The same literal name, or the same expression (``!Ref AWS::StackName`` in both)."""
+    if name is None or name is ABSENT:
+        return False
+    return written == name or expression_key(written) == expression_key(name)
 
 
 def _watches_failed_builds(ctx: CheckContext, alarm: Resource) -> bool:
