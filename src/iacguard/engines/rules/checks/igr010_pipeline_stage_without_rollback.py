@@ -21,7 +21,17 @@ _V1_DECISION = (
 @rule_check
 def pipeline_stage_without_rollback(ctx: CheckContext) -> Iterable[Verdict]:
     verdicts = list(_stages(ctx))
-    return verdicts or [Verdict(Outcome.SKIP)]
+    if not verdicts:
+        return [Verdict(Outcome.SKIP)]
+    # One finding per pipeline (a finding's identity is its resource and property, the same
+    # for every stage): the first stage that does not roll back, and how many more there are.
+    failing = [v for v in verdicts if v.outcome is Outcome.FAIL]
+    if not failing:
+        return [next((v for v in verdicts if v.outcome is Outcome.UNKNOWN), verdicts[0])]
+    first, more = failing[0], len(failing) - 1
+    if more:
+        first = first.with_values(more=f" ({more} more stage{'s' if more > 1 else ''} too)")
+    return [first]
 
 
 def _stages(ctx: CheckContext) -> Iterator[Verdict]:
@@ -30,7 +40,7 @@ def _stages(ctx: CheckContext) -> Iterator[Verdict]:
         deploys = [a for a in stage.actions if a.is_category("Deploy")]
         if not deploys:
             continue
-        values = {"stage": describe(stage.name), "action": describe(deploys[0].name)}
+        values = {"stage": describe(stage.name), "action": describe(deploys[0].name), "more": ""}
         yield _judge(ctx, stage, values, version)
 
 

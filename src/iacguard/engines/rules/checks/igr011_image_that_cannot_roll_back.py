@@ -24,8 +24,28 @@ _MUTABLE = frozenset({"MUTABLE", "MUTABLE_WITH_EXCLUSION"})
 @rule_check
 def image_that_cannot_roll_back(ctx: CheckContext) -> Iterable[Verdict]:
     if ctx.resource.type == TASK_DEFINITION:
-        return list(_task_definition(ctx)) or [Verdict(Outcome.SKIP)]
+        return [_one_per_task_definition(list(_task_definition(ctx)))]
     return list(_function(ctx))
+
+
+def _one_per_task_definition(verdicts: list[Verdict]) -> Verdict:
+    """One finding per task definition (a finding's identity is its resource and property, the
+    same for every container): the first failure, then notes, then unknowns, naming how many
+    other containers have a problem too."""
+    def rank(verdict: Verdict) -> int:
+        if verdict.outcome is Outcome.FAIL:
+            return 1 if verdict.note else 0
+        return 2 if verdict.outcome is Outcome.UNKNOWN else 3
+
+    ordered = sorted(verdicts, key=rank)
+    if not ordered:
+        return Verdict(Outcome.SKIP)
+    first, others = ordered[0], [v for v in ordered[1:] if rank(v) < 3]
+    if not others or rank(first) == 3:
+        return first
+    count = len(others)
+    more = f" ({count} more container{'s' if count > 1 else ''} with an image to check)"
+    return first.with_values(problem=f"{first.values['problem']}{more}")
 
 
 def _task_definition(ctx: CheckContext) -> Iterator[Verdict]:
