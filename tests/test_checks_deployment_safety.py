@@ -154,7 +154,7 @@ def test_cdk_app_latest_image_is_found_and_the_pinned_one_is_not(cdk_report: dic
     assert [(f["logical_id"], f["construct_path"]) for f in images] == [
         ("ReportsTaskE1E331B2", "Prod/Storefront/ReportsTask/Resource")
     ]
-    assert "with the tag :latest" in images[0]["message"]
+    assert "(the tag :latest)" in images[0]["message"]
     # The CDK's own alarm and services are right: nothing that cannot fire, a grace period.
     assert not [f for f in cdk_report["findings"] if f["rule_id"] in ("IGA015", "IGR012")]
     notes = {f["logical_id"] for f in cdk_report["findings"] if f["rule_id"] == "IGD004"}

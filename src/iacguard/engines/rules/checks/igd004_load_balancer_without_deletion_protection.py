@@ -19,7 +19,8 @@ _ATTRIBUTES = "Properties.LoadBalancerAttributes"
 def load_balancer_without_deletion_protection(ctx: CheckContext) -> Iterable[Verdict]:
     if any(a.value is not ABSENT and not isinstance(a.value, list)
            for a in ctx.lookup(_ATTRIBUTES)):
-        return [unknown((), "LoadBalancerAttributes is built at deploy time")]
+        return [unknown((), "LoadBalancerAttributes is built at deploy time",
+                        values={"setting": f"{ATTRIBUTE} is not known"})]
     for item in ctx.lookup(f"{_ATTRIBUTES}.*"):
         if not isinstance(item.value, Mapping):
             continue
@@ -30,7 +31,8 @@ def load_balancer_without_deletion_protection(ctx: CheckContext) -> Iterable[Ver
         if all(t is True for t in truths):
             return [Verdict(Outcome.PASS)]
         if any(t is None for t in truths):
-            return [unknown(item.path, f"{ATTRIBUTE} is known only at deploy time")]
+            return [unknown(item.path, f"{ATTRIBUTE} is known only at deploy time",
+                            values={"setting": f"{ATTRIBUTE} is not known"})]
         off = next(v for v, t in zip(values, truths, strict=True) if t is False)
         return [Verdict(Outcome.FAIL, off.path, {"setting": f"{ATTRIBUTE} is {describe(off.value)}",
                                                   "value": off.value}, off.assumptions)]

@@ -10,8 +10,9 @@ from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, unknown
 from iacguard.findings import Outcome
-from iacguard.model.describe import describe
+from iacguard.model.describe import describe, quote
 from iacguard.model.images import ImageReference, image_reference
+from iacguard.model.intrinsics import literal_text
 from iacguard.model.truth import Branch, decide, equals
 from iacguard.model.values import ABSENT, Resolved, Unknown
 
@@ -86,11 +87,11 @@ def _judge(ctx: CheckContext, subject: str, images: list[Resolved]) -> Verdict:
             witness.path,
             _unknown_reason(written, reference),
             witness.assumptions,
-            values={"subject": subject, "problem": f"runs image {describe(written)}"},
+            values={"subject": subject, "problem": f"runs {_shown(written)}"},
         )
     tag = "no tag, which means :latest" if reference.kind == "untagged" else "the tag :latest"
     problem = (
-        f"runs image {describe(written)} with {tag}: a rollback re-deploys the same tag and "
+        f"runs {_shown(written)} ({tag}): a rollback re-deploys the same tag and "
         "pulls whatever image it names by then, so it does not bring the previous image back"
     )
     return Verdict(
@@ -99,6 +100,19 @@ def _judge(ctx: CheckContext, subject: str, images: list[Resolved]) -> Verdict:
         {"subject": subject, "problem": problem, "value": written},
         witness.assumptions,
     )
+
+
+def _shown(image: Any) -> str:
+    """An image as the template writes it: Fn::Sub text in full (a cut would leave half a
+    ${...} variable), an Fn::Join by its function alone (its parts are many)."""
+    if isinstance(image, Unknown):
+        return "an image given at deploy time"
+    text = literal_text(image)
+    if text is not None and text[1]:
+        return f"image !Sub {quote(text[0])}"
+    if isinstance(image, dict) and "Fn::Join" in image:
+        return "an image assembled with !Join"
+    return f"image {describe(image)}"
 
 
 def _unknown_reason(written: Any, reference: ImageReference) -> str:
@@ -128,7 +142,7 @@ def _mutable_tag_note(ctx: CheckContext, subject: str, branches: list[Branch]) -
             if mutability is None:
                 continue
             problem = (
-                f"runs image {describe(written)}, a version tag from repository {repository}, "
+                f"runs {_shown(written)}, a version tag from repository {repository}, "
                 f"whose tags can be pushed again (ImageTagMutability is {mutability}), so a "
                 "rollback may pull a different image under the same tag"
             )

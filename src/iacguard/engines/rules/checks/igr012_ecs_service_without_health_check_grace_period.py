@@ -25,6 +25,9 @@ def ecs_service_without_health_check_grace_period(ctx: CheckContext) -> Iterable
     if not balanced:
         return [Verdict(Outcome.SKIP)]  # no load balancer health checks to survive
     verdict = verdict_from_values(ctx.lookup(_GRACE), _no_grace)
+    if verdict.outcome is Outcome.UNKNOWN:
+        problem = "its HealthCheckGracePeriodSeconds may be 0"
+        return [verdict.with_values(problem=problem, window=_window(ctx))]
     if verdict.outcome is not Outcome.FAIL:
         return [verdict]
     value = verdict.values.get("value", ABSENT)
