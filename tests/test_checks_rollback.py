@@ -140,4 +140,13 @@ def test_rollback_rules_on_the_shared_cdk_app(shared_dir: Path) -> None:
             "ECS service ReportsService9900EE3B lets a rolling deployment stop too many running "
             "tasks before new ones are healthy (MinimumHealthyPercent is 0)",
         ),
+        # Not in the fixture's key, but real (issue 15): the reports image is :latest.
+        (
+            "IGR011",
+            "ReportsTaskE1E331B2",
+            748,  # the container's "Image"
+            "ECS task definition ReportsTaskE1E331B2, container 'worker', runs an image "
+            "assembled with !Join (the tag :latest): a rollback re-deploys the same tag and "
+            "pulls whatever image it names by then, so it does not bring the previous image back",
+        ),
     }

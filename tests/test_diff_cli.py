@@ -330,13 +330,13 @@ def test_diff_of_a_file_that_is_not_a_template_says_so(tmp_path: Path) -> None:
         in result.stderr
 
 
-def test_sarif_of_change_findings_is_valid(repo: Path, shared_dir: Path) -> None:
+def test_sarif_of_change_findings_is_valid(repo: Path) -> None:
     from test_reporters_sarif import validate_sarif
 
     (repo / "templates" / "orders.yaml").write_text(REPOSITORY)  # Orders removed
     result = check(repo, "--base", "main", "--select", "IGC", "templates", "--format", "sarif")
     log = json.loads(result.stdout)
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     (found,) = log["runs"][0]["results"]
     related = found["relatedLocations"][0]["physicalLocation"]
     assert related["artifactLocation"]["uri"] == "main%3Atemplates/orders.yaml"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from iacguard import PINNED_PIP_SPEC
 from iacguard.engines.rules.embedded import check_buildspec_text
 from test_codebuild_example import bash_script
 
@@ -106,7 +107,8 @@ def test_github_workflow_compares_the_pull_request_with_its_merge_base(
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     steps = [step["run"] for step in workflow["jobs"]["change-safety"]["steps"] if "run" in step]
     install, synthesize, check = steps
-    assert install == "pip install iacguard==0.1.0"  # the test runs the working tree instead
+    # The pinned source (never the bare name); the test runs the working tree instead.
+    assert install == f'pip install "{PINNED_PIP_SPEC}"'
     github_env = tmp_path / "github-env"
     github_env.write_text("")
     variables = environment(pull_request, GITHUB_BASE_REF="main", GITHUB_ENV=str(github_env),

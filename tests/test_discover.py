@@ -184,3 +184,13 @@ def test_a_cdk_project_with_templates_beside_it_checks_in_parallel(tmp_path: Pat
     checked = report["files"]["checked"]
     assert sum(name.endswith(".template.json") for name in checked) == 5
     assert sum(name.endswith(".yaml") for name in checked) == 3
+
+
+def test_an_app_synthesized_beside_its_sources_is_synthesized(tmp_path: Path) -> None:
+    """`cdk synth -o ../cdk.out` from a src/ folder (the layout of many apps)."""
+    write_json(tmp_path / "src" / "cdk.json", {"app": "npx ts-node bin/app.ts"})
+    assembly = make_assembly(tmp_path / "cdk.out", {"Stack": "Stack.template.json"})
+    write_json(assembly / "Stack.template.json", TOPIC_TEMPLATE)
+    result = discover([tmp_path], root=tmp_path)
+    assert result.problems == []
+    assert [c.display for c in result.candidates] == ["cdk.out/Stack.template.json"]

@@ -143,7 +143,7 @@ def test_engine_checkov_without_the_extra_is_a_one_line_usage_error() -> None:
     assert result.stdout == ""
     assert result.stderr == (
         "iacguard: error: the checkov engine needs checkov, which is not installed: "
-        "pip install 'iacguard[checkov]'\nATTEMPTS=0\n"
+        "pip install 'checkov>=3.2,<4'\nATTEMPTS=0\n"
     )
 
 

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from iacguard import __version__
+from iacguard import PINNED_COMMIT, PINNED_PIP_SPEC
 from iacguard.engines.rules.embedded import check_buildspec_text
 from iacguard.init import STARTER_CONFIG, append_repository, pre_commit_entry, render_buildspec
 from iacguard.settings.files import read_config_file
@@ -54,9 +54,9 @@ def load_yaml(path: Path) -> Any:
 
 
 def iacguard_repository(
-    version: str = __version__, hooks: tuple[str, ...] = ("iacguard",)
+    revision: str = PINNED_COMMIT, hooks: tuple[str, ...] = ("iacguard",)
 ) -> dict[str, Any]:
-    return {"repo": HOOKS_REPOSITORY, "rev": f"v{version}", "hooks": [{"id": h} for h in hooks]}
+    return {"repo": HOOKS_REPOSITORY, "rev": revision, "hooks": [{"id": h} for h in hooks]}
 
 
 def test_empty_project_gets_all_three_files(tmp_path: Path) -> None:
@@ -72,8 +72,8 @@ def test_empty_project_gets_all_three_files(tmp_path: Path) -> None:
     assert (tmp_path / ".iacguard.yaml").read_text(encoding="utf-8") == STARTER_CONFIG
     assert load_yaml(tmp_path / ".pre-commit-config.yaml") == {"repos": [iacguard_repository()]}
     buildspec = (tmp_path / "buildspec.yml").read_text(encoding="utf-8")
-    assert buildspec == render_buildspec(__version__)
-    assert f'IACGUARD_PIP_SPEC: "iacguard=={__version__}"' in buildspec
+    assert buildspec == render_buildspec()
+    assert f'IACGUARD_PIP_SPEC: "{PINNED_PIP_SPEC}"' in buildspec
     assert check_buildspec_text(buildspec) == []
     # Created like any file the user makes (umask), not private like a temporary file.
     reference = tmp_path / "reference"
@@ -142,7 +142,7 @@ def test_force_replaces_config_and_buildspec_keeping_their_permissions(tmp_path:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "overwrote .iacguard.yaml\noverwrote buildspec.yml\n"
-    assert buildspec.read_text(encoding="utf-8") == render_buildspec(__version__)
+    assert buildspec.read_text(encoding="utf-8") == render_buildspec()
     assert stat.S_IMODE(buildspec.stat().st_mode) == 0o640
     assert (tmp_path / ".iacguard.yaml").read_text(encoding="utf-8") == STARTER_CONFIG
 
@@ -203,7 +203,7 @@ def test_hook_is_added_to_an_existing_pre_commit_config(tmp_path: Path) -> None:
         "    -   id: trailing-whitespace\n"
         "    -   id: check-yaml\n"
         f"-   repo: {HOOKS_REPOSITORY}\n"
-        f"    rev: v{__version__}\n"
+        f"    rev: {PINNED_COMMIT}\n"
         "    hooks:\n"
         "      - id: iacguard\n"
         "\n"
@@ -220,7 +220,7 @@ def test_hook_is_added_to_an_existing_pre_commit_config(tmp_path: Path) -> None:
 
 
 ENTRY = (
-    f"- repo: {HOOKS_REPOSITORY}", "  rev: v1.2.3", "  hooks:", "    - id: iacguard",
+    f"- repo: {HOOKS_REPOSITORY}", "  rev: 0123456789abcdef0123456789abcdef01234567", "  hooks:", "    - id: iacguard",
 )
 
 
@@ -243,10 +243,10 @@ ENTRY = (
     ],
 )
 def test_append_repository_keeps_the_users_layout(original: str, expected: str) -> None:
-    updated = append_repository(original, pre_commit_entry("1.2.3"))
+    updated = append_repository(original, pre_commit_entry("0123456789abcdef0123456789abcdef01234567"))
 
     assert updated == expected
-    assert yaml.safe_load(updated)["repos"][-1] == iacguard_repository("1.2.3")
+    assert yaml.safe_load(updated)["repos"][-1] == iacguard_repository("0123456789abcdef0123456789abcdef01234567")
 
 
 def test_flow_style_lists_and_broken_files_are_left_alone(tmp_path: Path) -> None:

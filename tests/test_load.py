@@ -293,3 +293,33 @@ def test_loader_matches_cfn_lint_decoder_on_the_whole_corpus(shared_dir: Path) -
         if (ours is None) != (theirs is None) or (ours is not None and ours != theirs):
             mismatched.append(str(path.relative_to(shared_dir)))
     assert mismatched == []
+
+
+def _project_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    return sorted(
+        p for base in (root / "tests" / "fixtures", root / "examples") for p in base.rglob("*")
+        if p.suffix in {".yaml", ".yml", ".json", ".template"} and "sarif" not in p.parts
+    )
+
+
+def test_loader_matches_cfn_lint_decoder_on_the_project_fixtures() -> None:
+    """The same differential on the templates this repository ships (every user runs this one;
+    the corpus above is only available to the iacguard team): the same data, and the same
+    files refused."""
+    from cfnlint.decode import decode
+
+    files = _project_files()
+    assert len(files) >= 150
+    mismatched, refused = [], 0
+    for path in files:
+        try:
+            ours = load_document(path).data
+        except LoadError:
+            ours = None
+        theirs, _ = decode(str(path))
+        refused += ours is None
+        if (ours is None) != (theirs is None) or (ours is not None and ours != theirs):
+            mismatched.append(path.name)
+    assert mismatched == []
+    assert 0 < refused < len(files)  # both sides of the comparison were exercised

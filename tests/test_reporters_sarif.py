@@ -20,9 +20,12 @@ from iacguard.run.runner import CheckSettings, run_check
 from iacguard.settings.definitions import Settings
 from test_reporters_snapshots import REPO_ROOT, e2e_report
 
+#: The OASIS SARIF 2.1.0 schema, shipped with the tests (terms in the .LICENSE.md beside it).
+SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 
-def validate_sarif(log: dict[str, Any], shared: Path) -> None:
-    schema = json.loads((shared / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+
+def validate_sarif(log: dict[str, Any]) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class(schema).validate(log)
 
@@ -60,8 +63,8 @@ def e2e_log(e2e: tuple[Report, int]) -> dict[str, Any]:
     return log
 
 
-def test_e2e_report_is_valid_sarif(e2e_log: dict[str, Any], shared_dir: Path) -> None:
-    validate_sarif(e2e_log, shared_dir)
+def test_e2e_report_is_valid_sarif(e2e_log: dict[str, Any]) -> None:
+    validate_sarif(e2e_log)
     assert e2e_log["version"] == "2.1.0"
 
 
@@ -103,7 +106,10 @@ def test_rule_descriptor_carries_docs_level_and_security_severity() -> None:
     descriptor = sarif.rule_descriptor(by_id["IGE001"])
     assert descriptor["shortDescription"]["text"] == by_id["IGE001"].title
     assert descriptor["fullDescription"]["text"].startswith("Images pushed without a vulnerability")
-    assert descriptor["helpUri"] == by_id["IGE001"].help_uri
+    # iacguard's rule pages have no published web address: no helpUri that would be a dead
+    # link (issue 20, item 10); the help text is the whole page.
+    assert "helpUri" not in descriptor
+    assert "](http" not in descriptor["help"]["markdown"]
     assert descriptor["defaultConfiguration"] == {"level": "error"}
     assert descriptor["properties"]["security-severity"] == "7.5"
     assert descriptor["properties"]["tags"] == ["ecr", "security", "scanning"]
@@ -203,7 +209,7 @@ def test_suppressed_findings_keep_their_justification(kind: str, sarif_kind: str
     }]
 
 
-def test_findings_from_other_engines_get_a_rule_of_their_own(shared_dir: Path) -> None:
+def test_findings_from_other_engines_get_a_rule_of_their_own() -> None:
     foreign = make_finding(
         rule_id="cfn-lint/E3012",
         rule_name="check-resource-property-value-types",
@@ -215,7 +221,7 @@ def test_findings_from_other_engines_get_a_rule_of_their_own(shared_dir: Path) -
     )
     spec = {r.id: r for r in load_rules()}["IGL001"]
     log = sarif_log(Report(findings=[foreign, make_finding()], rules_run=[spec]), 1)
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     run = log["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["IGL001", "cfn-lint/E3012"]
     rule = run["tool"]["driver"]["rules"][1]
@@ -234,7 +240,7 @@ def test_unknown_outcome_is_a_note() -> None:
     assert sarif_log(Report(findings=[finding]), 0)["runs"][0]["results"][0]["level"] == "note"
 
 
-def test_problems_and_rule_errors_are_notifications_not_results(shared_dir: Path) -> None:
+def test_problems_and_rule_errors_are_notifications_not_results() -> None:
     crash = make_finding(
         rule_id="IG0002", rule_name="rule-error", severity=Severity.ERROR,
         message="rule IGL001 failed on AppLogs: KeyError: 'x'", crashed_rule="IGL001",
@@ -249,7 +255,7 @@ def test_problems_and_rule_errors_are_notifications_not_results(shared_dir: Path
     )
     code = int(exit_code(report, "error"))
     log = sarif_log(report, code)
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     run = log["runs"][0]
     assert run["results"] == []
     invocation = run["invocations"][0]
@@ -277,7 +283,7 @@ def test_execution_successful_follows_the_exit_code(code: int, successful: bool)
 
 
 def test_results_beyond_the_code_scanning_limit_are_dropped_with_a_notification(
-    monkeypatch: pytest.MonkeyPatch, shared_dir: Path
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sarif, "MAX_RESULTS_PER_RUN", 2)
     findings = [
@@ -286,7 +292,7 @@ def test_results_beyond_the_code_scanning_limit_are_dropped_with_a_notification(
         make_finding(logical_id="Error", severity=Severity.ERROR, start_line=3),
     ]
     log = sarif_log(Report(findings=findings), 1)
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     run = log["runs"][0]
     assert [r["properties"]["logicalId"] for r in run["results"]] == ["Warning", "Error"]
     (notification,) = run["invocations"][0]["toolExecutionNotifications"]
@@ -300,10 +306,10 @@ def test_tags_are_capped_at_the_code_scanning_limit() -> None:
     assert len(sarif.rule_descriptor(spec)["properties"]["tags"]) == 20
 
 
-def test_regions_are_never_below_one_and_never_end_before_they_start(shared_dir: Path) -> None:
+def test_regions_are_never_below_one_and_never_end_before_they_start() -> None:
     finding = make_finding(start_line=0, start_column=0, end_line=0, end_column=0)
     log = sarif_log(Report(findings=[finding]), 1)
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
 
@@ -329,7 +335,7 @@ def test_cdk_assembly_report_names_construct_paths(
     report = run_check(CheckSettings(paths=(Path("cdk.out"),), rules=tuple(load_rules()),
                                      root=assembly.parent, settings=Settings(validate=False)))
     log = sarif_log(report, int(exit_code(report, "error")))
-    validate_sarif(log, shared_dir)
+    validate_sarif(log)
     results = {
         (r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"]): r
         for r in log["runs"][0]["results"]

@@ -174,12 +174,12 @@ def test_inline_comments() -> None:
         ("IGE001", 15, 3, "ExpiredRepo", None),
         ("IG0004", 15, 17, "", None),
         ("IGE001", 17, 3, "FutureRepo", ("inline", "migration exception", "inline.yaml:17")),
-        ("IGE001", 19, 3, "WrongLineRepo", None),
-        ("IG0005", 20, 33, "", None),
-        ("IGE001", 21, 3, "TypoRepo", None),
-        ("IG0005", 21, 14, "", None),
-        ("IGL001", 23, 3, "Logs", None),
-        ("IG0007", 23, 10, "", None),
+        ("IGE001", 21, 5, "WrongLineRepo", None),
+        ("IG0005", 22, 38, "", None),
+        ("IGE001", 23, 3, "TypoRepo", None),
+        ("IG0005", 23, 14, "", None),
+        ("IGL001", 25, 3, "Logs", None),
+        ("IG0007", 25, 10, "", None),
     ]
     assert messages(report) == {
         ("IG0005", 6): "inline suppression of IGL001 matches no finding; remove it",
@@ -187,9 +187,9 @@ def test_inline_comments() -> None:
         ("IG0003", 13): "inline suppression of IGE001 has no reason, so it does not apply",
         ("IG0004", 15): "inline suppression of IGE001 expired on 2020-01-31: the finding it "
         "covered is reported again",
-        ("IG0005", 20): "inline suppression of IGE001 matches no finding; remove it",
-        ("IG0005", 21): "inline suppression names unknown rule 'IGE01'; did you mean 'IGE001'?",
-        ("IG0007", 23): "unrecognised iacguard comment '# iacguard: ignroe[IGL001] a typo in the "
+        ("IG0005", 22): "inline suppression of IGE001 matches no finding; remove it",
+        ("IG0005", 23): "inline suppression names unknown rule 'IGE01'; did you mean 'IGE001'?",
+        ("IG0007", 25): "unrecognised iacguard comment '# iacguard: ignroe[IGL001] a typo in the "
         "keyword'; expected '# iacguard: ignore[RULE-ID,...] reason'",
     }
 
@@ -205,8 +205,8 @@ def test_a_suppression_of_an_unselected_rule_is_not_called_unused() -> None:
     """--select IGE001 means IGL001 never ran: its suppressions cannot be judged."""
     report = run(FIXTURES / "inline.yaml", select=("IGE001",))
     assert [(f.rule_id, f.start_line) for f in report.findings if f.rule_id == "IG0005"] == [
-        ("IG0005", 20),
-        ("IG0005", 21),
+        ("IG0005", 22),
+        ("IG0005", 23),
     ]
 
 
@@ -289,11 +289,11 @@ def test_configuration_suppressions() -> None:
     report = run(FIXTURES / "inline.yaml", policy)
     by_resource = {r[3]: r for r in rows(report, "inline.yaml") if not r[0].startswith("IG0")}
     assert by_resource["WrongLineRepo"] == (
-        "IGE001", 19, 3, "WrongLineRepo",
+        "IGE001", 21, 5, "WrongLineRepo",
         ("config", "legacy repositories (OPS-9)", ".iacguard.yaml:3"),
     )
-    assert by_resource["TypoRepo"] == ("IGE001", 21, 3, "TypoRepo", None)  # expired
-    assert by_resource["Logs"] == ("IGL001", 23, 3, "Logs", None)  # no reason
+    assert by_resource["TypoRepo"] == ("IGE001", 23, 3, "TypoRepo", None)  # expired
+    assert by_resource["Logs"] == ("IGL001", 25, 3, "Logs", None)  # no reason
     about_config = [(f.rule_id, f.start_line, f.message) for f in report.findings
                     if f.file == ".iacguard.yaml"]
     # "other/*.yaml" matches no checked file, so this run cannot tell whether it is unused.

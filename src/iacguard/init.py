@@ -18,14 +18,14 @@ from typing import Any
 
 import yaml
 
-from iacguard import __version__
+from iacguard import PINNED_COMMIT, PINNED_PIP_SPEC, PROJECT_URL
 
 CONFIG_FILE = ".iacguard.yaml"
 #: Other places a project may already keep its settings; a second file would shadow one of them.
 OTHER_CONFIG_FILES = (".iacguard.yml",)
 PRE_COMMIT_FILE = ".pre-commit-config.yaml"
 BUILDSPEC_FILE = "buildspec.yml"
-HOOK_REPOSITORY = "https://github.com/iacguard/iacguard"
+HOOK_REPOSITORY = PROJECT_URL
 HOOK_IDS = ("iacguard", "iacguard-cdk")
 
 STARTER_CONFIG = """\
@@ -46,8 +46,8 @@ fail-on: error
 #   - cdk.out/asset.*
 """
 
-# The validate stage; examples/codebuild/buildspec.yml is this text for the current version.
-# @VERSION@ is the iacguard version to install. A line ending in a @TAG@ is a CDK step: active
+# The validate stage; examples/codebuild/buildspec.yml is this text for the pinned commit.
+# @PIP_SPEC@ is what pip installs. A line ending in a @TAG@ is a CDK step: active
 # when the project has that tag (see cdk_tags), commented out otherwise.
 _BUILDSPEC_TEMPLATE = """\
 # AWS CodeBuild: the iacguard validate stage.
@@ -64,8 +64,12 @@ version: 0.2
 env:
   shell: bash
   variables:
-    # Pinned, so that a new iacguard release cannot change a build's result by surprise.
-    IACGUARD_PIP_SPEC: "iacguard==@VERSION@"
+    # What pip installs: iacguard from its repository at a pinned commit, so nothing but that
+    # commit can change a build's result. (The distribution is iacguard-cfn; "iacguard" on the
+    # public package index is an unrelated project.) Or install from a source you control:
+    #   a wheel kept with the pipeline's artifacts: "tools/iacguard_cfn-0.1.0-py3-none-any.whl"
+    #   your private index: "iacguard-cfn==0.1.0" with PIP_INDEX_URL set to that index
+    IACGUARD_PIP_SPEC: "@PIP_SPEC@"
     # "true" when the build image already has iacguard on PATH.
     IACGUARD_SKIP_INSTALL: "false"
     # Files or folders to check, separated by spaces; folders are searched recursively.
@@ -165,9 +169,11 @@ def cdk_tags(project: Path) -> frozenset[str]:
     return frozenset(tags)
 
 
-def render_buildspec(version: str = __version__, tags: frozenset[str] = frozenset()) -> str:
+def render_buildspec(
+    tags: frozenset[str] = frozenset(), pip_spec: str = PINNED_PIP_SPEC
+) -> str:
     lines = []
-    for line in _BUILDSPEC_TEMPLATE.replace("@VERSION@", version).splitlines():
+    for line in _BUILDSPEC_TEMPLATE.replace("@PIP_SPEC@", pip_spec).splitlines():
         tagged = _STEP_TAG.search(line)
         if tagged:
             line = line[: tagged.start()]
@@ -177,21 +183,21 @@ def render_buildspec(version: str = __version__, tags: frozenset[str] = frozense
     return "".join(lines)
 
 
-def pre_commit_entry(version: str = __version__, cdk: bool = False) -> list[str]:
+def pre_commit_entry(revision: str = PINNED_COMMIT, cdk: bool = False) -> list[str]:
     """The lines of one ``repos`` item, without indentation (the caller indents them)."""
     hooks = [f"    - id: {hook}" for hook in HOOK_IDS[: 2 if cdk else 1]]
-    return [f"- repo: {HOOK_REPOSITORY}", f"  rev: v{version}", "  hooks:", *hooks]
+    return [f"- repo: {HOOK_REPOSITORY}", f"  rev: {revision}", "  hooks:", *hooks]
 
 
-def initialize(project: Path, options: InitOptions, version: str = __version__) -> list[Step]:
+def initialize(project: Path, options: InitOptions, revision: str = PINNED_COMMIT) -> list[Step]:
     """Write the starter files into ``project`` and say what happened to each."""
     tags = cdk_tags(project)
     steps = [_write_config(project, options.force)]
     if options.pre_commit:
-        steps.append(_add_pre_commit_hook(project, version, "CDK" in tags))
+        steps.append(_add_pre_commit_hook(project, revision, "CDK" in tags))
     if options.buildspec:
         steps.append(_write_new_file(
-            project, options.buildspec_path, render_buildspec(version, tags), options.force,
+            project, options.buildspec_path, render_buildspec(tags), options.force,
             "use --force to replace it, or --buildspec-path to write iacguard's under another name",
         ))
     return steps
@@ -250,9 +256,9 @@ _REPOS_KEY = re.compile(r"^repos\s*:(?P<rest>.*)$")
 _ITEM_START = re.compile(r"^(?P<lead>\s*-\s+)\S")
 
 
-def _add_pre_commit_hook(project: Path, version: str, cdk: bool) -> Step:
+def _add_pre_commit_hook(project: Path, revision: str, cdk: bool) -> Step:
     path = project / PRE_COMMIT_FILE
-    entry = pre_commit_entry(version, cdk)
+    entry = pre_commit_entry(revision, cdk)
     if not path.exists():
         text = "repos:\n" + "".join(f"  {line}\n" for line in entry)
         return _write_new_file(project, PRE_COMMIT_FILE, text, False, "run init again to add to it")

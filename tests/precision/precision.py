@@ -1,11 +1,12 @@
 """The precision practice: how often each rule fires on real templates, and how many of its
 findings a careful engineer would act on.
 
-    python tests/precision/precision.py sample [--size 160] [--seed 14]
+    python tests/precision/precision.py sample [--size 160] [--seed 14] [--rule ID ...]
         Draw a random sample of blocking findings (warning or error) from ../shared/corpus and
         add the ones not yet judged to tests/precision/judgements.yaml with an empty verdict.
         Judgements already made are kept, so re-sampling after a rule change only adds work for
-        the findings that changed.
+        the findings that changed. --rule (repeatable) draws only that rule's findings, for a
+        new or changed rule.
     python tests/precision/precision.py stats
         Per rule: findings on the corpus, blocking findings per template, and the share of the
         judged sample that is true; overall figures at the end.
@@ -95,8 +96,10 @@ def entry_for(finding: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sample(size: int, seed: int) -> None:
+def sample(size: int, seed: int, rules: Sequence[str] = ()) -> None:
     findings = blocking_findings(corpus_report())
+    if rules:
+        findings = [f for f in findings if f["rule_id"] in rules]
     entries = read_judgements()
     known = {entry["fingerprint"] for entry in entries}
     chosen = random.Random(seed).sample(findings, min(size, len(findings)))
@@ -161,13 +164,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     sampling = sub.add_parser("sample")
     sampling.add_argument("--size", type=int, default=160)
     sampling.add_argument("--seed", type=int, default=14)
+    sampling.add_argument("--rule", action="append", default=[],
+                          help="only this rule's findings (repeatable)")
     sub.add_parser("stats")
     sub.add_parser("stale")
     arguments = parser.parse_args(argv)
     if not CORPUS.is_dir():
         raise SystemExit(f"{CORPUS} is not there: the corpus is only available to the team")
     if arguments.command == "sample":
-        sample(arguments.size, arguments.seed)
+        sample(arguments.size, arguments.seed, arguments.rule)
     elif arguments.command == "stats":
         stats()
     else:

@@ -11,13 +11,15 @@ from collections.abc import Sequence
 
 import click
 
-from iacguard import __version__
+from iacguard import DISTRIBUTION, PROJECT_URL, SUMMARY, __version__
 from iacguard.errors import ExitCode, IacguardError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
-    __version__, "--version", prog_name="iacguard", message="%(prog)s %(version)s"
+    __version__, "--version", prog_name="iacguard",
+    # Another project on the package index is also called iacguard: say which one this is.
+    message=f"%(prog)s %(version)s ({DISTRIBUTION}: {SUMMARY}; {PROJECT_URL})",
 )
 def cli() -> None:
     """Policy linter and template validator for AWS CloudFormation, SAM and CDK."""

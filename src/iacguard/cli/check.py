@@ -30,6 +30,7 @@ _PROGRESS_MIN_UNITS = 6
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 def check(paths: tuple[Path, ...], debug: bool, **values: Any) -> None:
     """Check CloudFormation templates (files or folders; default: the current folder)."""
+    from iacguard.cli.parameters import check_given_parameters
     from iacguard.report.outputs import plan_outputs
     from iacguard.run.outcome import exit_code
     from iacguard.run.plan import check_settings
@@ -43,6 +44,7 @@ def check(paths: tuple[Path, ...], debug: bool, **values: Any) -> None:
     run, notices = check_settings(paths, settings)
     plan = plan_outputs(settings.format, settings.output)  # before the run: fail fast
     _refuse_overwriting_inputs(paths, settings, plan, values.get("parameter_file_values"))
+    check_given_parameters(run)
     with _progress_bar() as progress:
         report = run_check(run, progress=progress)
     report.notices[:0] = notices

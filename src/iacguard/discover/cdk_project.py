@@ -41,11 +41,18 @@ class CdkApp:
 
 
 def cdk_app(folder: Path) -> CdkApp | None:
-    """The CDK app whose ``cdk.json`` is in ``folder``, if any."""
+    """The CDK app whose ``cdk.json`` is in ``folder``, if any, with its assembly: the
+    ``output`` that ``cdk.json`` names; else ``cdk.out`` in the app's folder, or beside it
+    (``cdk synth -o ../cdk.out``, when the app's sources live in a subfolder)."""
     config = folder / CDK_JSON
     if not config.is_file():
         return None
-    return CdkApp(folder, folder / (_cdk_json_output(config) or DEFAULT_OUTPUT))
+    output = _cdk_json_output(config)
+    if output is not None:
+        return CdkApp(folder, folder / output)
+    beside = folder.parent / DEFAULT_OUTPUT
+    inside = folder / DEFAULT_OUTPUT
+    return CdkApp(folder, beside if is_cloud_assembly(beside) and not inside.exists() else inside)
 
 
 def find_cloud_assembly(folder: Path) -> Path | None:

@@ -244,7 +244,7 @@ def match_to_finding(match: Any, template: Template) -> Finding:
         rule_name=rule_name_from_title(str(rule.shortdesc)) or str(rule.id).lower(),
         severity=_severity(rule),
         message=str(match.message),
-        fix=str(rule.description),
+        fix="",  # a rule description says what is checked, not what to change
         file=template.display_path,
         start_line=int(match.linenumber),
         start_column=int(match.columnnumber),

@@ -49,7 +49,8 @@ from iacguard.model.template import Template
 
 LOG = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install 'iacguard[checkov]'"
+#: checkov is installed by its own name next to iacguard (whatever source iacguard came from).
+INSTALL_HINT = "pip install 'checkov>=3.2,<4'"
 #: checkov's open-source checks carry no severity unless the vendor platform supplies one, which
 #: this engine never asks for; a warning makes them visible without failing the default run.
 DEFAULT_SEVERITY = Severity.WARNING

@@ -7,7 +7,9 @@ Mapping:
 * one ``testcase`` per evaluation, named "<rule id> <logical id>"; when one evaluation produced
   several findings, one test case per finding, told apart by the property path;
 * an active FAIL finding -> ``failure`` (message attribute = the message; text = where and fix);
-* UNKNOWN, suppressed and not-applicable evaluations -> ``skipped`` with the reason;
+* UNKNOWN and suppressed evaluations -> ``skipped`` with the reason;
+* a rule that does not apply to a resource -> no test case (a report full of skips reads as a
+  broken build);
 * a rule that crashed (an IG0002 finding, whose ``crashed_rule`` names the rule) and a file
   that could not be parsed -> ``error``;
 * findings no evaluation accounts for (other engines such as cfn-lint) get test cases of their
@@ -27,7 +29,6 @@ from iacguard.findings import Evaluation, FileProblem, Finding, Outcome, Report
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _SKIP_REASONS = {
-    Outcome.SKIP: "not applicable to this resource",
     Outcome.UNKNOWN: "cannot be decided statically (run with --show-unknown for details)",
 }
 
@@ -59,6 +60,8 @@ def junit_tree(report: Report) -> ET.Element:
     for evaluation in report.evaluations:
         key = (evaluation.rule_id, evaluation.file, evaluation.logical_id)
         findings = findings_by_evaluation.get(key, [])
+        if evaluation.outcome is Outcome.SKIP and not findings:
+            continue  # the rule does not apply to this resource: nothing was tested
         accounted.update(id(f) for f in findings)
         suite_for(evaluation.file).cases.extend(_evaluation_cases(evaluation, findings))
     for finding in report.findings:

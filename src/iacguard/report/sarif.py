@@ -124,9 +124,8 @@ def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
         "fullDescription": {"text": _one_paragraph(spec.docs.get("why", "")) or spec.title},
         "help": {"text": explain_rule(spec), "markdown": _help_markdown(spec)},
     }
-    # Custom rules (--rules) have no section in iacguard's rule docs: a link would be dead.
-    if spec.builtin:
-        descriptor["helpUri"] = spec.help_uri
+    # No helpUri: iacguard's rule pages are not published at a web address yet, and a dead link
+    # is worse than none. ``help`` carries the whole page (what `iacguard explain` prints).
     descriptor["defaultConfiguration"] = {"level": spec.severity.value}
     descriptor["properties"] = properties
     return descriptor
@@ -188,8 +187,6 @@ def _help_markdown(spec: RuleSpec) -> str:
     ]
     if references:
         parts += ["## References", "\n".join(references)]
-    if spec.builtin:
-        parts.append(f"[Rule documentation]({spec.help_uri})")
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -249,9 +249,9 @@ class Settings:
     engines: tuple[str, ...] = setting(Definition(
         _list_option("--engine", "Engines that check each template: iacguard, checkov "
                      "(repeatable or comma-separated) [default: iacguard]. checkov needs "
-                     "pip install 'iacguard[checkov]'.", "ENGINE"),
+                     "pip install 'checkov>=3.2,<4'.", "ENGINE"),
         _schema("Engines that check each template: iacguard (its own rules, the default) and "
-                "checkov (its CloudFormation checks, needs pip install 'iacguard[checkov]').",
+                "checkov (its CloudFormation checks, needs pip install 'checkov>=3.2,<4').",
                 type="array", minItems=1, uniqueItems=True,
                 items={"enum": list(KNOWN_ENGINES),
                        "description": " or ".join(KNOWN_ENGINES)}),

@@ -42,8 +42,11 @@ class Scope:
     logical_id: str | None = None
     logical_id_glob: str | None = None
     line: int | None = None
-    #: A resource's line range, for findings (from other tools) that carry no logical id.
+    #: A resource's line range, for findings (from other tools) that carry no logical id; with
+    #: ``property_path``, the lines of that property.
     lines: tuple[int, int] | None = None
+    #: A key of the resource (``Properties.BucketName``): its findings and those under it.
+    property_path: str | None = None
 
     def covers(self, finding: Finding) -> bool:
         if self.file is not None and finding.file != self.file:
@@ -56,6 +59,8 @@ class Scope:
             return False
         if self.line is not None and finding.start_line != self.line:
             return False
+        if self.property_path is not None:
+            return self._covers_property(finding, self.property_path)
         if self.logical_id is not None:
             if finding.logical_id:
                 return finding.logical_id == self.logical_id
@@ -63,6 +68,13 @@ class Scope:
                 self.lines[0] <= finding.start_line <= self.lines[1]
             )
         return True
+
+    def _covers_property(self, finding: Finding, path: str) -> bool:
+        if self.logical_id is not None and finding.logical_id not in ("", self.logical_id):
+            return False
+        if finding.logical_id and finding.property_path:
+            return finding.property_path == path or finding.property_path.startswith(path + ".")
+        return self.lines is not None and self.lines[0] <= finding.start_line <= self.lines[1]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import yaml
 
 from iacguard.load.parse import Span
 from iacguard.model.template import Template
-from iacguard.suppress.directives import RULE_ID_SHAPE, Directive, Malformed, Scope, expiry
+from iacguard.suppress.directives import RULE_ID_SHAPE, Directive, Malformed, expiry
+from iacguard.suppress.inline_scope import inline_scope
 
 _INLINE_MARK = re.compile(r"(?:^|(?<=\s))#[ \t]*iacguard[ \t]*:")
 _INLINE_DIRECTIVE = re.compile(
@@ -43,7 +44,7 @@ def inline_directives(template: Template) -> tuple[list[Directive], list[Malform
             rule_ids=rule_ids,
             reason=reason,
             expires=expires,
-            scope=Scope(file=template.display_path, line=_target_line(lines, line_index, column)),
+            scope=inline_scope(template, _target_line(lines, line_index, column)),
             file=template.display_path,
             span=span,
         ))

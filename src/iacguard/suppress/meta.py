@@ -36,7 +36,7 @@ def expired(directive: Directive, still_matched: bool) -> str:
     tail = (
         "the finding it covered is reported again"
         if still_matched
-        else "it no longer matches any finding; remove it"
+        else "remove it (it would not cover any finding of this run either)"
     )
     return f"{describe(directive)} of {ids} expired on {directive.expires.isoformat()}: {tail}"
 

@@ -98,20 +98,17 @@ def explain_rule(spec: RuleSpec) -> str:
         f"Severity: {spec.severity.value}"
         + (f" (security-severity {spec.security_severity})" if spec.security_severity else ""),
         f"Resources: {_scope(spec, code=False)}",
-        f"Status: {spec.status} since {spec.since}",
-        "",
-        "Why this matters",
-        _indent(spec.docs["why"]),
-        "",
-        "How to fix",
-        _indent(general_fix(spec)),
-        "",
-        "Fails",
-        _indent(spec.docs["failing-example"]),
-        "",
-        "Passes",
-        _indent(spec.docs["passing-example"]),
+        f"Status: {spec.status}" + (f" since {spec.since}" if spec.since else ""),
     ]
+    if not spec.builtin and spec.when:
+        lines += ["", "Fails when", _indent(condition_words(spec.when))]
+    # A custom rule needs none of these sections; a built-in rule has them all.
+    for title, text in (("Why this matters", spec.docs.get("why", "")),
+                        ("How to fix", general_fix(spec)),
+                        ("Fails", spec.docs.get("failing-example", "")),
+                        ("Passes", spec.docs.get("passing-example", ""))):
+        if text:
+            lines += ["", title, _indent(text)]
     lines += _extra_sections(spec, lambda title, text: ["", title, _indent(text)])
     if spec.docs.get("known-limitations"):
         lines += ["", "Known limitations", _indent(spec.docs["known-limitations"])]
@@ -120,7 +117,10 @@ def explain_rule(spec: RuleSpec) -> str:
     references = _references_markdown(spec)
     if references:
         lines += ["", "References"] + ["  " + r[2:] for r in references]
-    lines += ["", f"Docs: {spec.help_uri}"]
+    if spec.builtin:
+        lines += ["", f"Docs: {spec.help_uri}"]
+    else:
+        lines += ["", f"Defined in: {spec.source_file}"]
     return "\n".join(lines) + "\n"
 
 
@@ -174,14 +174,28 @@ def condition_words(condition: Mapping[str, Any]) -> str:
             return "(" + word.join(parts) + ")" if joiner == "any" else word.join(parts)
     if "not" in condition:
         return f"not ({condition_words(condition['not'])})"
+    for relation, verb in (("referenced-by", "is referenced by"), ("references", "references")):
+        if relation in condition:
+            return _relation_words(verb, condition[relation])
     path = str(condition.get("path", "")).removeprefix("Properties.")
     for operator, words in _OPERATOR_WORDS.items():
         if operator in condition:
             expected = condition[operator]
             if operator in ("exists", "absent", "empty"):
                 return f"{path} {words if expected else _NEGATED[operator]}"
+            if isinstance(expected, str) and expected.startswith("option:"):
+                return f"{path} {words} the option {expected.removeprefix('option:')}"
             return f"{path} {words} {_option(expected)}"
     return path
+
+
+def _relation_words(verb: str, relation: Mapping[str, Any]) -> str:
+    text = f"it {verb} a resource of type {' or '.join(relation.get('types') or ())}"
+    if relation.get("path"):
+        text += f" (under {relation['path']})"
+    if relation.get("where"):
+        text += f" where {condition_words(relation['where'])}"
+    return text
 
 
 _OPERATOR_WORDS = {

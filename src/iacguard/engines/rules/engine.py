@@ -51,12 +51,23 @@ def render(template_text: str, values: Mapping[str, Any]) -> str:
         return template_text
 
 
+#: A rule's resource type that stands for every custom resource type (``Custom::Anything``).
+ANY_CUSTOM_TYPE = "Custom::*"
+
+
 def index_rules(rules: Sequence[RuleSpec]) -> dict[str, list[RuleSpec]]:
     by_type: dict[str, list[RuleSpec]] = defaultdict(list)
     for rule in rules:
         for resource_type in rule.resource_types:
             by_type[resource_type].append(rule)
     return by_type
+
+
+def _rules_for(by_type: Mapping[str, list[RuleSpec]], resource_type: str) -> list[RuleSpec]:
+    rules = list(by_type.get(resource_type, ()))
+    if resource_type.startswith("Custom::"):
+        rules += [r for r in by_type.get(ANY_CUSTOM_TYPE, ()) if r not in rules]
+    return rules
 
 
 def check_template(
@@ -78,7 +89,7 @@ def check_template(
             continue
         if resource.condition is not None and resolver.condition_value(resource.condition) is False:
             continue  # the parameter values given say this resource is not deployed
-        for rule in by_type.get(resource.type, ()):
+        for rule in _rules_for(by_type, resource.type):
             if rule.id in over_budget:
                 evaluations.append(
                     Evaluation(rule.id, template.display_path, resource.logical_id, Outcome.ERROR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.engines.rules.checks import CHECKS
+from iacguard.engines.rules.rule_checks import (
+    check_condition_present,
+    check_operators,
+    check_paths,
+)
 from iacguard.engines.rules.spec import RuleSpec, spec_from_mapping
 from iacguard.errors import RuleFileError
 from iacguard.load.parse import LoadError, load_document, span_of
@@ -48,7 +54,12 @@ def load_rule_file(path: Path, builtin: bool, validate: bool = True) -> RuleSpec
         raise RuleFileError(str(exc)) from None
     data = document.data
     if validate:
-        _validate(path, data)
+        check_condition_present(path, data)
+        check_operators(path, data)
+        _validate(path, data, rule_schema() if builtin else custom_rule_schema())
+    if not builtin:
+        check_paths(path, data)
+        data = {**custom_rule_defaults(data), **data}
     spec = spec_from_mapping(data, str(path), builtin)
     if spec.kind == "change" and not builtin:
         line = span_of(data, ("kind",)).start_line
@@ -60,10 +71,38 @@ def load_rule_file(path: Path, builtin: bool, validate: bool = True) -> RuleSpec
     return spec
 
 
-def _validate(path: Path, data: Any) -> None:
+@functools.lru_cache(maxsize=1)
+def custom_rule_schema() -> dict[str, Any]:
+    """The rule schema with a custom rule's requirements: a one-line policy needs only an id, a
+    title, a severity, resource types, a condition (or check) and a message. Built-in rules
+    keep the full metadata (docs, examples, references, tags, status, since)."""
+    schema = copy.deepcopy(rule_schema())
+    schema["required"] = list(CUSTOM_REQUIRED)
+    properties = schema["properties"]
+    properties["message"]["minLength"] = 1
+    properties["fix"]["minLength"] = 1
+    properties["docs"]["required"] = []
+    for key in ("why", "failing-example", "passing-example"):
+        properties["docs"]["properties"][key]["minLength"] = 1
+    return schema
+
+
+#: What a custom rule must say; resource-types and when (or check) are required by the schema's
+#: conditional part, as for built-in rules.
+CUSTOM_REQUIRED = ("id", "title", "severity", "message")
+
+
+def custom_rule_defaults(data: Any) -> dict[str, Any]:
+    """Metadata a custom rule may leave out."""
+    rule_id = data.get("id", "") if isinstance(data, dict) else ""
+    return {"name": str(rule_id).lower(), "fix": "", "docs": {}, "references": {}, "tags": [],
+            "status": "stable", "since": ""}
+
+
+def _validate(path: Path, data: Any, schema: dict[str, Any]) -> None:
     import jsonschema  # deferred: only needed when rule files are validated
 
-    validator = jsonschema.Draft202012Validator(rule_schema())
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     error = jsonschema.exceptions.best_match(errors)
     if error is None:

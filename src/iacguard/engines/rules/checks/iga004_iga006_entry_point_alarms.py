@@ -27,6 +27,7 @@ from iacguard.engines.rules.roles import (
     subject,
 )
 from iacguard.findings import Outcome
+from iacguard.model.alarm_health import AlarmDefect, dead_alarm
 from iacguard.model.describe import describe
 from iacguard.model.exports import (
     external_hints,
@@ -238,15 +239,30 @@ def _names_entry_by_reference(
 class _Coverage:
     """What the template says about the alarms of one entry point."""
 
+    template: Template
     #: for each alarm found: the conditions under which it exists
     covers: list[tuple[Assumption, ...]] = field(default_factory=list)
     #: why an alarm might watch it, but the template cannot tell
     doubts: list[str] = field(default_factory=list)
     #: alarms that reference it with a value CloudWatch will never match: (alarm, written form)
     misdirected: list[tuple[str, str]] = field(default_factory=list)
+    #: alarms that watch the right metric but can never fire (model/alarm_health.py)
+    dead: list[AlarmDefect] = field(default_factory=list)
 
-    def add(self, truth: Truth, watch: MetricWatch, extra: tuple[Assumption, ...] = ()) -> None:
+    def add(
+        self,
+        truth: Truth,
+        watch: MetricWatch,
+        extra: tuple[Assumption, ...] = (),
+        owner: Template | None = None,
+    ) -> None:
+        """Count an alarm that watches the entry point (``owner``: the template that holds it,
+        when another stack's)."""
         if truth is True:
+            defect = dead_alarm(owner or self.template, watch.alarm)
+            if defect is not None:
+                self.dead.append(defect)
+                return
             merged = merge_assumptions(watch.assumptions, extra)
             if merged is not None:
                 self.covers.append(merged)
@@ -256,7 +272,7 @@ class _Coverage:
 
 def _coverage(ctx: CheckContext, kind: EntryKind, metrics: frozenset[str]) -> _Coverage:
     entry = ctx.resource
-    coverage = _Coverage()
+    coverage = _Coverage(ctx.template)
     _cover_by_reference(ctx, kind, metrics, coverage)
     dimension_index = ctx.template.index(_dimension_index, kind.name)
     identity = kind.identity(entry)
@@ -302,7 +318,7 @@ def _cover_across_stacks(
                 ):
                     # Conditions of another template are not this template's conditions.
                     unconditional = replace(watch, assumptions=())
-                    coverage.add(watch.watches(kind.namespace, metrics), unconditional)
+                    coverage.add(watch.watches(kind.namespace, metrics), unconditional, (), other)
 
 
 def _cover_by_reference(
@@ -396,34 +412,36 @@ def _typed_by(
 
 @rule_check
 def entry_point_without_5xx_alarm(ctx: CheckContext) -> Iterable[Verdict]:
-    return _entry_point_without_alarm(ctx)
+    return _entry_point_without_alarm(ctx, "5xx error alarm")
 
 
 @rule_check
 def entry_point_without_latency_alarm(ctx: CheckContext) -> Iterable[Verdict]:
-    return _entry_point_without_alarm(ctx)
+    return _entry_point_without_alarm(ctx, "latency alarm")
 
 
 @rule_check
 def lambda_without_errors_alarm(ctx: CheckContext) -> Iterable[Verdict]:
-    return _entry_point_without_alarm(ctx)
+    return _entry_point_without_alarm(ctx, "error alarm")
 
 
-def _entry_point_without_alarm(ctx: CheckContext) -> Iterable[Verdict]:
+def _entry_point_without_alarm(ctx: CheckContext, noun: str) -> Iterable[Verdict]:
     """An entry point (load balancer, API, function) has an alarm on the metrics the rule's
-    options list for its kind (``<kind>-metrics``)."""
+    options list for its kind (``<kind>-metrics``); ``noun`` names such an alarm."""
     kind, kind_doubt = _entry_kind(ctx)
     if kind is None:
         return [Verdict(Outcome.SKIP)]
     role = function_role(ctx)
-    verdicts = _alarm_verdicts(ctx, kind, kind_doubt)
+    verdicts = _alarm_verdicts(ctx, kind, kind_doubt, noun)
     return [
         judged_by_role(ctx, verdict, role, covered_elsewhere=ALARMED_ELSEWHERE)
         for verdict in verdicts
     ]
 
 
-def _alarm_verdicts(ctx: CheckContext, kind: EntryKind, kind_doubt: str | None) -> list[Verdict]:
+def _alarm_verdicts(
+    ctx: CheckContext, kind: EntryKind, kind_doubt: str | None, noun: str
+) -> list[Verdict]:
     listed = [str(m) for m in ctx.options.get(f"{kind.name}-metrics", ())]
     metrics = frozenset(listed)
     coverage = _coverage(ctx, kind, metrics)
@@ -440,12 +458,14 @@ def _alarm_verdicts(ctx: CheckContext, kind: EntryKind, kind_doubt: str | None) 
     gap = _uncovered(coverage.covers, existence(ctx.resource))
     if gap is None:
         return [Verdict(Outcome.PASS)]
+    entry = (
+        subject(ctx, function_role(ctx)) if kind.name == "lambda"
+        else f"{kind.label} {ctx.resource.logical_id}"
+    )
+    if coverage.dead and not coverage.covers and not coverage.misdirected:
+        return [Verdict(Outcome.FAIL, (), values, gap, _dead_message(coverage.dead, noun, entry))]
     if coverage.misdirected and not coverage.covers:
         alarm, written = coverage.misdirected[0]
-        entry = (
-            subject(ctx, function_role(ctx)) if kind.name == "lambda"
-            else f"{kind.label} {ctx.resource.logical_id}"
-        )
         message = (
             f"{entry} is watched by alarm {alarm} with "
             f"{kind.dimension} set to {written}, a value CloudWatch never publishes metrics "
@@ -456,3 +476,15 @@ def _alarm_verdicts(ctx: CheckContext, kind: EntryKind, kind_doubt: str | None) 
         return [unknown((), coverage.doubts[0], values=values)]
     return [Verdict(Outcome.FAIL, (), values, gap)]
 
+
+
+def _dead_message(dead: Sequence[AlarmDefect], noun: str, entry: str) -> str:
+    """Every alarm on the entry point's metric can never fire: say which, and why."""
+    alarms = list(dict.fromkeys(defect.alarm for defect in dead))
+    first = dead[0]
+    if len(alarms) == 1:
+        return f"the only {noun} on {entry}, alarm {first.alarm}, can never fire: {first.reason}"
+    return (
+        f"none of the {len(alarms)} {noun}s on {entry} can fire ({', '.join(alarms)}); "
+        f"alarm {first.alarm}: {first.reason}"
+    )

@@ -1,52 +1,52 @@
 """IGP005 pipeline-deploys-without-validation: a Build, Test or Compute action runs before the
-pipeline's first CloudFormation deploy action."""
+pipeline's first CloudFormation deploy action, and CloudFormation deploy actions go through a
+change set rather than straight to the stack."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check, verdict_from_truth
+from iacguard.findings import Outcome
 from iacguard.model.describe import describe
+from iacguard.model.pipelines import PipelineAction, pipeline_actions
 from iacguard.model.truth import Truth, any_of
-from iacguard.model.values import ABSENT, as_number, is_opaque
+from iacguard.model.values import is_opaque
 
 DEPLOY_PROVIDERS = frozenset({"CloudFormation", "CloudFormationStackSet"})
 #: Categories of actions that can run template validation (cfn-lint, iacguard, tests).
 VALIDATING_CATEGORIES = frozenset({"Build", "Test", "Compute"})
+#: CloudFormation action modes that update the stack directly, with no change set to review.
+DIRECT_MODES = frozenset({"CREATE_UPDATE", "REPLACE_ON_FAILURE"})
+_NO_VALIDATION = "without a Build or Test action before it to validate the templates"
 
 
-@dataclass(frozen=True)
-class _Action:
-    stage_index: int
-    stage_name: Any  # as written: messages describe it
-    name: Any
-    path: tuple[Any, ...]
-    category: Any
-    provider: Any
-    run_order: float
+def _deploys_cloudformation(action: PipelineAction) -> bool:
+    return isinstance(action.provider, str) and action.provider in DEPLOY_PROVIDERS
 
-    @property
-    def deploys_cloudformation(self) -> bool:
-        return isinstance(self.provider, str) and self.provider in DEPLOY_PROVIDERS
 
-    @property
-    def validates(self) -> Truth:
-        if is_opaque(self.category):
-            return None
-        return isinstance(self.category, str) and self.category in VALIDATING_CATEGORIES
+def _validates(action: PipelineAction) -> Truth:
+    if is_opaque(action.category):
+        return None
+    return isinstance(action.category, str) and action.category in VALIDATING_CATEGORIES
+
+
+def _values(action: PipelineAction, **more: Any) -> dict[str, Any]:
+    # Names as the template writes them: 'Deploy', or !Sub '${AWS::StackName}-deploy'.
+    return {"stage": describe(action.stage_name), "action": describe(action.name), **more}
 
 
 @rule_check
 def pipeline_deploys_without_validation(ctx: CheckContext) -> Iterator[Verdict]:
-    actions = list(_pipeline_actions(ctx))
-    deploys = [action for action in actions if action.deploys_cloudformation]
+    actions = list(pipeline_actions(ctx.resolver, ctx.resource))
+    deploys = [action for action in actions if _deploys_cloudformation(action)]
     if not deploys:
         return  # no CloudFormation deploy: nothing to validate (SKIP)
     deploy = min(deploys, key=lambda a: (a.stage_index, a.run_order))
     earlier = [
-        action.validates
+        _validates(action)
         for action in actions
         if action.stage_index < deploy.stage_index
         or (action.stage_index == deploy.stage_index and action.run_order < deploy.run_order)
@@ -54,39 +54,37 @@ def pipeline_deploys_without_validation(ctx: CheckContext) -> Iterator[Verdict]:
     yield verdict_from_truth(
         any_of(earlier),
         (*deploy.path, "ActionTypeId", "Provider"),
-        # Names as the template writes them: 'Deploy', or !Sub '${AWS::StackName}-deploy'.
-        {
-            "stage": describe(deploy.stage_name),
-            "action": describe(deploy.name),
-            "value": deploy.provider,
-        },
+        _values(deploy, problem=_NO_VALIDATION, value=deploy.provider),
         "an earlier action's category is set at deploy time",
+    )
+    direct = next((a for a in deploys if _action_mode(a) in DIRECT_MODES), None)
+    if direct is not None:
+        yield _without_change_set(direct)
+
+
+def _without_change_set(action: PipelineAction) -> Verdict:
+    mode = _action_mode(action)
+    problem = (
+        f"straight to the stack (ActionMode {mode}), not through a change set that shows "
+        "what will be replaced or deleted before it is executed"
+    )
+    path = (*action.path, "Configuration", "ActionMode")
+    if not isinstance(action.configuration, Mapping):
+        path = (*action.path, "Configuration")  # a JSON string: point at it
+    return Verdict(
+        Outcome.FAIL, path, _values(action, problem=problem, value=mode), action.assumptions
     )
 
 
-def _pipeline_actions(ctx: CheckContext) -> Iterator[_Action]:
-    for stage in ctx.lookup("Properties.Stages.*"):
-        if not isinstance(stage.value, dict) or is_opaque(stage.value):
-            continue
-        stage_index = next((p for p in reversed(stage.path) if isinstance(p, int)), 0)
-        stage_name = stage.value.get("Name", ABSENT)
-        for action in ctx.resolver.lookup(stage.value, "Actions.*", stage.path):
-            if not isinstance(action.value, dict) or is_opaque(action.value):
-                continue
-            type_id = action.value.get("ActionTypeId")
-            type_id = type_id if isinstance(type_id, dict) else {}
-            yield _Action(
-                stage_index=stage_index,
-                stage_name=stage_name,
-                name=action.value.get("Name", ABSENT),
-                path=action.path,
-                category=type_id.get("Category"),
-                provider=type_id.get("Provider"),
-                run_order=_run_order(action.value.get("RunOrder", 1)),
-            )
-
-
-def _run_order(value: Any) -> float:
-    """RunOrder, 1 when it is not set or not a number."""
-    number = as_number(value)
-    return 1.0 if number is None else number
+def _action_mode(action: PipelineAction) -> str | None:
+    """The CloudFormation action's ActionMode; Configuration may be a JSON string."""
+    configuration = action.configuration
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration)
+        except ValueError:
+            return None
+    if not isinstance(configuration, Mapping):
+        return None
+    mode = configuration.get("ActionMode")
+    return mode if isinstance(mode, str) else None

@@ -14,7 +14,7 @@ from iacguard.engines.rules.requirements import (
 
 _AUTO_ROLLBACK = "Properties.AutoRollbackConfiguration"
 _ROLLBACK_EVENTS_KEY = ("Properties", "AutoRollbackConfiguration", "Events")
-_REQUIREMENTS = (
+AUTO_ROLLBACK_REQUIREMENTS = (
     *enabled_section(_AUTO_ROLLBACK),
     Requirement(
         {"not": {"path": f"{_AUTO_ROLLBACK}.Events.*", "equals": "DEPLOYMENT_FAILURE"}},
@@ -26,4 +26,4 @@ _REQUIREMENTS = (
 
 @rule_check
 def codedeploy_group_without_auto_rollback(ctx: CheckContext) -> Iterable[Verdict]:
-    return [check_requirements(ctx.scope, _REQUIREMENTS)]
+    return [check_requirements(ctx.scope, AUTO_ROLLBACK_REQUIREMENTS)]

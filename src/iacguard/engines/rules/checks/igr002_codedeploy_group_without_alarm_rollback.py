@@ -13,6 +13,7 @@ from iacguard.engines.rules.requirements import (
     enabled_section,
 )
 from iacguard.findings import Outcome
+from iacguard.model.alarm_health import dead_gate
 from iacguard.model.template import Template
 from iacguard.model.values import is_intrinsic
 
@@ -20,7 +21,7 @@ ALARM_TYPES = frozenset({"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAl
 #: CodeDeploy refuses more alarms than this on one deployment group.
 MAX_DEPLOYMENT_GROUP_ALARMS = 10
 _ALARM_CONFIGURATION = "Properties.AlarmConfiguration"
-_REQUIREMENTS = (
+ALARM_ROLLBACK_REQUIREMENTS = (
     *enabled_section(_ALARM_CONFIGURATION),
     Requirement(
         {"path": f"{_ALARM_CONFIGURATION}.Alarms", "empty": True},
@@ -43,10 +44,10 @@ _REQUIREMENTS = (
 
 @rule_check
 def codedeploy_group_without_alarm_rollback(ctx: CheckContext) -> Iterable[Verdict]:
-    verdict = check_requirements(ctx.scope, _REQUIREMENTS)
+    verdict = check_requirements(ctx.scope, ALARM_ROLLBACK_REQUIREMENTS)
     if verdict.outcome is Outcome.FAIL:
         return [verdict]
-    for extra in (_too_many_alarms(ctx), _wrong_alarm_reference(ctx)):
+    for extra in (_too_many_alarms(ctx), _wrong_alarm_reference(ctx), alarms_never_fire(ctx)):
         if extra is not None:
             return [extra]
     return [verdict]
@@ -104,6 +105,18 @@ def _too_many_alarms(ctx: CheckContext) -> Verdict | None:
                 resolved.assumptions,
             )
     return None
+
+
+def alarms_never_fire(ctx: CheckContext) -> Verdict | None:
+    """Alarms that can never fire (model/alarm_health.py) never stop a deployment."""
+    names = ctx.lookup(f"{_ALARM_CONFIGURATION}.Alarms.*.Name")
+    if not names or any(resolved.assumptions for resolved in names):
+        return None
+    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
+    if problem is None:
+        return None
+    path = ("Properties", "AlarmConfiguration", "Alarms")
+    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
 
 
 def _wrong_alarm_reference(ctx: CheckContext) -> Verdict | None:

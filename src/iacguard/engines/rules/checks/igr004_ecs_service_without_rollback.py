@@ -9,6 +9,7 @@ from typing import Any
 from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
 from iacguard.engines.rules.conditions import evaluate
 from iacguard.findings import Outcome
+from iacguard.model.alarm_health import dead_gate
 from iacguard.model.describe import describe
 from iacguard.model.truth import decide
 from iacguard.model.values import ABSENT, flag_value
@@ -73,9 +74,34 @@ def ecs_service_without_rollback(ctx: CheckContext) -> Iterable[Verdict]:
     verdict = ctx.evaluate_failing(_ECS_ROLLBACK_FAILS)
     if verdict.outcome is Outcome.UNKNOWN:
         return [verdict.with_values(problem="its rollback settings are only known at deploy time")]
+    if verdict.outcome is Outcome.PASS:
+        return [_alarms_never_fire(ctx) or verdict]
     if verdict.outcome is not Outcome.FAIL:
         return [verdict]
     return [_failure(ctx, verdict)]
+
+
+#: Everything but the deployment alarms fails to roll back: only the alarms would.
+_ONLY_ALARMS_ROLL_BACK: Mapping[str, Any] = {
+    "all": [_ECS_ROLLBACK_FAILS["all"][0], _ECS_ROLLBACK_FAILS["all"][2]]
+}
+
+
+def _alarms_never_fire(ctx: CheckContext) -> Verdict | None:
+    """A service whose only rollback is its deployment alarms, none of which can ever fire
+    (model/alarm_health.py), does not roll back."""
+    only_alarms = ctx.evaluate_failing(_ONLY_ALARMS_ROLL_BACK)
+    if only_alarms.outcome is not Outcome.FAIL or only_alarms.assumptions:
+        return None
+    names = ctx.lookup(f"{_DEPLOYMENT}.Alarms.AlarmNames.*")
+    if not names or any(resolved.assumptions for resolved in names):
+        return None
+    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
+    if problem is None:
+        return None
+    problem = f"no deployment circuit breaker rolls it back, and {problem}"
+    path = ("Properties", "DeploymentConfiguration", "Alarms", "AlarmNames")
+    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
 
 
 def _failure(ctx: CheckContext, verdict: Verdict) -> Verdict:

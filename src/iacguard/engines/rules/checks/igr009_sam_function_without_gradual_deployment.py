@@ -17,8 +17,10 @@ from iacguard.engines.rules.roles import (
     judged_by_role,
 )
 from iacguard.findings import Outcome
+from iacguard.model.alarm_health import dead_gate
 from iacguard.model.function_roles import AT_EDGE
 from iacguard.model.sam import function_with_globals
+from iacguard.model.template import Resource
 from iacguard.model.truth import decide
 from iacguard.model.values import ABSENT, node_at
 
@@ -65,6 +67,8 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
         return [Verdict(Outcome.SKIP)]
     verdict = check_requirements(scope, _SAM_REQUIREMENTS)
     if verdict.outcome is Outcome.PASS:
+        verdict = _alarms_never_fire(ctx, function) or verdict
+    if verdict.outcome is Outcome.PASS:
         return [verdict]
     verdict = _point_into_function(ctx, verdict)
     switched_off, witness = decide(evaluate(_SWITCHED_OFF, scope))
@@ -72,6 +76,19 @@ def sam_function_without_gradual_deployment(ctx: CheckContext) -> Iterable[Verdi
     if verdict.outcome is Outcome.FAIL and stated:
         verdict = verdict.as_note(_SWITCHED_OFF_DECISION)
     return [judged_by_role(ctx, verdict, role, covered_elsewhere={AT_EDGE: EDGE_VERSIONS})]
+
+
+def _alarms_never_fire(ctx: CheckContext, function: Resource) -> Verdict | None:
+    """DeploymentPreference.Alarms that can never fire (model/alarm_health.py) never roll a
+    bad version back."""
+    names = ctx.resolver.lookup(function.node, f"{_PREFERENCE}.Alarms.*")
+    if not names or any(resolved.assumptions for resolved in names):
+        return None
+    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
+    if problem is None:
+        return None
+    path = ("Properties", "DeploymentPreference", "Alarms")
+    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
