@@ -69,5 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _stop(message: str, code: int) -> None:
-    sys.stderr.write(f"iacguard: {message}\n")
+    from iacguard.cli.say import tell
+
+    tell(message)
     sys.exit(code)

@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,10 @@ from iacguard.cli.delivery import deliver
 from iacguard.cli.options import resolved, settings_options
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
+from iacguard.settings.resolve import ResolvedSettings
+
+if TYPE_CHECKING:
+    from iacguard.report.outputs import OutputPlan
 
 #: Fewer templates than this finish before a progress bar would be worth drawing.
 _PROGRESS_MIN_UNITS = 6
@@ -39,6 +43,7 @@ def check(paths: tuple[Path, ...], debug: bool, **values: Any) -> None:
     settings = resolved(paths, values)
     run, notices = check_settings(paths, settings)
     plan = plan_outputs(settings.format, settings.output)  # before the run: fail fast
+    _refuse_overwriting_inputs(paths, settings, plan, values.get("parameter_file_values"))
     check_given_parameters(run)
     with _progress_bar() as progress:
         report = run_check(run, progress=progress)
@@ -47,9 +52,37 @@ def check(paths: tuple[Path, ...], debug: bool, **values: Any) -> None:
         record_baseline(report, settings.write_baseline, run.rule_ids)
     code = exit_code(report, settings.fail_on)
     deliver(report, code, plan, settings.quiet, settings.statistics)
+    from iacguard.cli.say import tell
+
     for notice in report.notices:
-        sys.stderr.write(f"iacguard: notice: {notice}\n")
+        tell(f"notice: {notice}")
     sys.exit(int(code))
+
+
+def _refuse_overwriting_inputs(
+    paths: tuple[Path, ...], settings: ResolvedSettings, plan: OutputPlan,
+    parameters_file: Path | None,
+) -> None:
+    """No report or baseline may be written over a file this run reads (exit 2 before the run,
+    so nothing is lost and nothing is half done)."""
+    from iacguard.cli.overwrite import (
+        Read,
+        Written,
+        files_written,
+        refuse_overwriting,
+        settings_files_read,
+        templates_read,
+    )
+
+    written = files_written(settings, plan)
+    if not written:
+        return
+    read = [*settings_files_read(settings, parameters_file), *templates_read(paths, settings)]
+    exempt = []
+    if settings.baseline is not None and settings.write_baseline is not None:
+        # Bringing a baseline up to date: --baseline B --write-baseline B.
+        exempt.append((Written("", settings.write_baseline), Read(settings.baseline, "")))
+    refuse_overwriting(written, read, exempt)
 
 
 @contextlib.contextmanager

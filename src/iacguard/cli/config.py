@@ -25,5 +25,9 @@ def show_config(paths: tuple[Path, ...], output_format: str, **values: Any) -> N
 
     settings = resolved(paths, values)
     rules_for(settings)  # the same checks as `check`: unknown rules fail here too
-    text = settings_as_json(settings) if output_format == "json" else describe_settings(settings)
-    sys.stdout.write(text)
+    from iacguard.cli.say import printable_text
+
+    if output_format == "json":
+        sys.stdout.write(settings_as_json(settings))
+    else:
+        sys.stdout.write(printable_text(describe_settings(settings)))

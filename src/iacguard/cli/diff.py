@@ -58,6 +58,12 @@ def diff(base: Path, head: Path, **values: Any) -> None:
     of templates, or two CDK cloud assemblies. Reports what the change does to running stacks:
     replacements, moves and removals that lose data, names that clash, exports in use, weaker
     retention and rollback protections. Needs no AWS access."""
+    from iacguard.cli.overwrite import (
+        files_written,
+        refuse_overwriting,
+        settings_files_read,
+        templates_read,
+    )
     from iacguard.report.outputs import plan_outputs
     from iacguard.run.diff import run_diff
     from iacguard.run.outcome import exit_code
@@ -67,6 +73,12 @@ def diff(base: Path, head: Path, **values: Any) -> None:
     every, chosen = rules_for(settings)
     rules = [rule for rule in chosen if rule.kind == "change"]
     plan = plan_outputs(settings.format, settings.output)
+    written = files_written(settings, plan)
+    if written:
+        refuse_overwriting(written, [
+            *settings_files_read(settings, values.get("parameter_file_values")),
+            *templates_read((base, head), settings),
+        ])
     policy = suppression_policy(settings, every)
     parameters = {**settings.parameter_file_values, **settings.parameter_values}
     report = run_diff(base, head, rules, policy, settings.show_unknown, settings.regions[0],
@@ -75,6 +87,8 @@ def diff(base: Path, head: Path, **values: Any) -> None:
         record_baseline(report, settings.write_baseline, frozenset(rule.id for rule in rules))
     code = exit_code(report, settings.fail_on)
     deliver(report, code, plan, settings.quiet, settings.statistics)
+    from iacguard.cli.say import tell
+
     for notice in report.notices:
-        sys.stderr.write(f"iacguard: notice: {notice}\n")
+        tell(f"notice: {notice}")
     sys.exit(int(code))

@@ -32,12 +32,18 @@ def merge(
     quiet: bool | None,
 ) -> None:
     """Merge the JSON reports of 'check --shard K/N' runs into one report and exit code."""
+    from iacguard.cli.overwrite import Read, Written, refuse_overwriting
     from iacguard.report.outputs import plan_outputs
     from iacguard.run.merge import merge_shards, read_shard
     from iacguard.run.outcome import exit_code
     from iacguard.run.plan import known_rules
 
     plan = plan_outputs(format, output)
+    refuse_overwriting(
+        [Written(f"--output {value}", target.path)
+         for value, target in zip(output, plan.files, strict=True)],
+        [Read(path, "a shard report") for path in reports],
+    )
     known = known_rules(rules)
     merged = merge_shards((read_shard(path, known) for path in reports), known)
     code = exit_code(merged, fail_on)

@@ -40,4 +40,6 @@ def init_project(
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         raise IacguardError(f"cannot write{where}: {error.strerror or error}") from None
-    sys.stdout.write(describe(steps))
+    from iacguard.cli.say import printable_text
+
+    sys.stdout.write(printable_text(describe(steps)))

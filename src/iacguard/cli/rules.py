@@ -26,13 +26,15 @@ ENGINES = ("iacguard", "cfn-lint", "all")
                    "or all of them.")
 def list_rules(output_format: str, rule_paths: tuple[Path, ...], engine: str) -> None:
     """List every rule with its id, severity and title."""
+    from iacguard.cli.say import printable_text
     from iacguard.engines.rules.docs import rule_to_dict, rules_as_json, rules_table
     from iacguard.run.plan import known_rules
 
     specs = sorted(known_rules(rule_paths), key=lambda spec: spec.id) if engine != "cfn-lint" \
         else []
     if engine == "iacguard":
-        sys.stdout.write(rules_as_json(specs) if output_format == "json" else rules_table(specs))
+        sys.stdout.write(rules_as_json(specs) if output_format == "json"
+                         else printable_text(rules_table(specs)))
         return
     from iacguard.engines.cfnlint_catalog import cfn_lint_rules, cfn_lint_rules_as_dicts
 
@@ -43,7 +45,7 @@ def list_rules(output_format: str, rule_paths: tuple[Path, ...], engine: str) ->
         return
     table = [(spec.id, spec.severity.value, spec.name, spec.title) for spec in specs]
     table += [(rule.id, rule.severity.value, rule.name, rule.title) for rule in others]
-    sys.stdout.write(_table(table))
+    sys.stdout.write(printable_text(_table(table)))
 
 
 def _table(rows: list[tuple[str, str, str, str]]) -> str:
@@ -66,8 +68,10 @@ def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     from iacguard.run.plan import known_rules
 
     spec = find_rule(known_rules(rule_paths), rule)
+    from iacguard.cli.say import printable_text
+
     if spec is not None:
-        sys.stdout.write(explain_rule(spec))
+        sys.stdout.write(printable_text(explain_rule(spec)))
         return
     from iacguard.engines.cfnlint_catalog import (
         explain_cfn_lint_rule,
@@ -78,7 +82,7 @@ def explain(rule: str, rule_paths: tuple[Path, ...]) -> None:
     if looks_like_cfn_lint_id(rule):
         found = find_cfn_lint_rule(rule)
         if found is not None:
-            sys.stdout.write(explain_cfn_lint_rule(found))
+            sys.stdout.write(printable_text(explain_cfn_lint_rule(found)))
             return
     raise IacguardError(f"unknown rule {rule!r}; run 'iacguard rules' (or 'iacguard rules "
                         "--engine all' with cfn-lint's) to list them")

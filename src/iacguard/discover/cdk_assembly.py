@@ -119,6 +119,9 @@ class CloudAssembly:
     root: Path
     stacks: tuple[StackTemplate, ...]
     problems: tuple[str, ...]
+    #: Every template file the manifests name (resolved), read or not: one that could not be
+    #: read is one problem, and is not checked again as a plain file beside the assembly.
+    named_templates: frozenset[Path] = frozenset()
 
 
 def is_cloud_assembly(folder: Path) -> bool:
@@ -159,7 +162,8 @@ def read_cloud_assembly(root: Path) -> CloudAssembly:
     reader = _Reader(resolved_root)
     reader.read_assembly(root)
     return CloudAssembly(
-        root=resolved_root, stacks=tuple(reader.stacks), problems=tuple(reader.problems)
+        root=resolved_root, stacks=tuple(reader.stacks), problems=tuple(reader.problems),
+        named_templates=frozenset(reader.named_templates),
     )
 
 
@@ -198,6 +202,7 @@ class _Reader:
         self._json: dict[Path, object | None] = {}
         self._assemblies: set[Path] = set()
         self._templates: set[Path] = set()
+        self.named_templates: set[Path] = set()
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(f"{path}: {_one_line(message)}")
@@ -351,6 +356,7 @@ class _Reader:
         resolved = self.inside(template_path, "template")
         if resolved is None:
             return None
+        self.named_templates.add(resolved)
         if resolved in self._templates:
             self.problem(template_path, f"template already read; {artifact_id!r} skipped (cycle?)")
             return None

@@ -171,19 +171,20 @@ class _Walker:
         app = cdk_app(folder)
         if app is None or self.excluded(folder / CDK_JSON):
             return
+        if not self.boundary.contains(app.assembly):
+            # Said before anything there is looked at: whether it exists is not ours to tell.
+            self.problem(
+                folder / CDK_JSON,
+                f"its output {self.display(app.assembly)} lies outside the checked paths and the "
+                "repository; not read",
+            )
+            return
         if not app.synthesized:
             self.problem(
                 folder / CDK_JSON,
                 "the CDK app is not synthesized: no cloud assembly at "
                 f"{self.display(app.assembly)}; run 'cdk synth' before 'iacguard check' "
                 "(or exclude the app)",
-            )
-            return
-        if not self.boundary.contains(app.assembly):
-            self.problem(
-                folder / CDK_JSON,
-                f"its output {self.display(app.assembly)} lies outside the checked paths and the "
-                "repository; not read",
             )
             return
         stale = newer_source(app)
@@ -198,6 +199,7 @@ class _Walker:
         """Read a CDK cloud assembly through its manifest, then check any other template in its
         folders as a plain template (a manifest must not hide files from the check)."""
         assembly = read_cloud_assembly(folder)
+        self.claimed.update(assembly.named_templates)
         for message in assembly.problems:
             self.result.problems.append(
                 FileProblem(self.display(folder), message, requested=True)

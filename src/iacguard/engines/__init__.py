@@ -25,6 +25,7 @@ from iacguard.errors import IacguardError
 from iacguard.findings import Evaluation, Finding
 
 if TYPE_CHECKING:
+    from iacguard.discover.boundary import Boundary
     from iacguard.model.template import Template
 
 IACGUARD = "iacguard"
@@ -73,6 +74,10 @@ class EngineRun:
     #: iacguard's rules chosen for the run (checkov reads which of its checks they cover).
     rules: tuple[RuleSpec, ...]
     settings: EngineSettings
+    #: Where the run may read (the checked paths and their repository): an engine that opens
+    #: files a template names (cfn-lint, for nested stacks) stays inside. None: the repository
+    #: of each template.
+    boundary: Boundary | None = None
 
 
 @dataclass

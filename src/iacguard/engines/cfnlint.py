@@ -30,6 +30,7 @@ from iacguard.errors import IacguardError
 from iacguard.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from iacguard.discover.boundary import Boundary
     from iacguard.model.template import Template
 
 LOG = logging.getLogger(__name__)
@@ -68,13 +69,31 @@ class CfnLintEngine(Engine):
 
     def check(self, unit: Sequence[Template], run: EngineRun) -> EngineResult:
         settings = run.settings
-        findings = [
-            finding
-            for template in unit
-            for finding in validate_template(template, settings.regions, settings.select,
-                                             settings.ignore)
-        ]
-        return EngineResult(findings)
+        result = EngineResult()
+        for template in unit:
+            withheld = _withheld_nested_templates(template, run.boundary)
+            result.findings.extend(validate_template(
+                template, settings.regions, settings.select, settings.ignore,
+                open_nested=not withheld,
+            ))
+            result.notices.extend(
+                f"{template.display_path}: cfn-lint validated it without opening the nested "
+                f"template {location!r}: that path leads outside the checked paths and the "
+                "repository, or is not a regular file of at most 5 MiB"
+                for location in withheld
+            )
+        return result
+
+
+def _withheld_nested_templates(template: Template, boundary: Boundary | None) -> list[str]:
+    """Local nested templates cfn-lint must not open (:mod:`iacguard.engines.nested_templates`)."""
+    from iacguard.discover.boundary import Boundary, repository_root
+    from iacguard.engines.nested_templates import withheld_locations
+
+    path = template.document.path
+    if boundary is None:
+        boundary = Boundary((repository_root(path.absolute().parent),))
+    return withheld_locations(path, template.document.data, boundary)
 
 
 def check_regions(regions: Sequence[str]) -> None:
@@ -99,12 +118,14 @@ def validate_template(
     regions: Sequence[str] = DEFAULT_REGIONS,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    open_nested: bool = True,
 ) -> list[Finding]:
-    """cfn-lint's findings for one template; a cfn-lint crash becomes one IG0006 finding."""
+    """cfn-lint's findings for one template; a cfn-lint crash becomes one IG0006 finding.
+    ``open_nested=False``: cfn-lint opens no nested template the template names."""
     if not validation_selected(select, ignore):
         return []
     try:
-        matches = lint_template(template, tuple(regions))
+        matches = lint_template(template, tuple(regions), open_nested)
     except Exception as error:  # cfn-lint failing on one template must not end the run
         LOG.debug("cfn-lint crashed on %s", template.display_path, exc_info=True)
         crash = crash_finding(template, error)
@@ -122,10 +143,14 @@ def _known_false_positive(match: Any) -> bool:
     return "'Fn::GetStackOutput'" in str(match.message) and str(match.rule.id).startswith("E10")
 
 
-def lint_template(template: Template, regions: tuple[str, ...]) -> list[Any]:
-    """Run cfn-lint over one template the same way its command line runs over that file."""
+def lint_template(
+    template: Template, regions: tuple[str, ...], open_nested: bool = True
+) -> list[Any]:
+    """Run cfn-lint over one template the same way its command line runs over that file.
+    With ``open_nested=False`` it is handed the decoded template without its file name, and so
+    opens no nested template (``TemplateURL``) relative to it."""
     from cfnlint.config import ConfigMixIn
-    from cfnlint.decode import decode_str
+    from cfnlint.decode import decode, decode_str
     from cfnlint.runner import run_template_by_data, run_template_by_file_path
 
     rules = _rule_collection()
@@ -134,6 +159,11 @@ def lint_template(template: Template, regions: tuple[str, ...]) -> list[Any]:
     # settings on it while running.
     config = ConfigMixIn(regions=list(regions))
     path = template.document.path
+    if path.is_file() and not open_nested:
+        data, parse_errors = decode(str(path))
+        return list(parse_errors) if parse_errors or data is None else list(
+            run_template_by_data(data, config, rules)
+        )
     if path.is_file():
         # Through the file, not the text: rules such as E3043 read nested templates relative
         # to it, and cfn-lint decodes exactly what its command line would.

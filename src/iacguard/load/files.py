@@ -32,13 +32,17 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 )
 
 
+_MISSING = "file does not exist (was it deleted during the run?)"
+
+
 class FileReadError(Exception):
     """A file could not be read safely; ``reason`` completes "<file>: <reason>"."""
 
-    def __init__(self, reason: str, too_large: bool = False) -> None:
+    def __init__(self, reason: str, too_large: bool = False, missing: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.too_large = too_large
+        self.missing = missing
 
 
 def _not_regular(mode: int) -> str | None:
@@ -64,7 +68,7 @@ def check_readable(path: Path, limit: int) -> os.stat_result:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise FileReadError("file does not exist (was it deleted during the run?)") from None
+        raise FileReadError(_MISSING, missing=True) from None
     except PermissionError:
         raise FileReadError("permission denied") from None
     except OSError as error:
@@ -134,7 +138,7 @@ def _os_reason(error: OSError) -> str:
     if error.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     if error.errno == errno.ENOENT:
-        return "file does not exist (was it deleted during the run?)"
+        return _MISSING
     if error.errno == errno.ELOOP:
         return "is a symbolic link loop"
     if error.errno == errno.EISDIR:

@@ -12,10 +12,10 @@ answers a :data:`Truth`. This module holds:
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from iacguard.model.values import (
     ABSENT,
@@ -138,7 +138,52 @@ def is_true(value: Any) -> Truth:
     return as_bool(value) is True
 
 
-def matches(value: Any, pattern: re.Pattern[str]) -> Truth:
+class TextPattern(Protocol):
+    """A compiled regular expression: ``re.Pattern`` or :class:`BoundedPattern`."""
+
+    def search(self, string: str) -> object | None: ...
+
+
+#: How long one regular expression may take over one value. Custom rules come from the
+#: repository a pull request changes; a pattern such as ``(a|aa)+$`` backtracks exponentially.
+REGEX_BUDGET_SECONDS = 1.0
+
+
+class RegexBudgetExceeded(Exception):
+    """A rule's regular expression ran past :data:`REGEX_BUDGET_SECONDS` on one value."""
+
+
+@dataclass(frozen=True)
+class BoundedPattern:
+    """A rule's regular expression, evaluated with a time budget (the ``regex`` package, whose
+    matching can be stopped, and which is imported only when a rule tests a pattern)."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        _compiled(self.text)  # a pattern that does not compile fails the rule at once
+
+    def search(self, string: str) -> object | None:
+        try:
+            found: object | None = _compiled(self.text).search(
+                string, timeout=REGEX_BUDGET_SECONDS
+            )
+        except TimeoutError:
+            raise RegexBudgetExceeded(
+                f"the regular expression {self.text!r} ran past its {REGEX_BUDGET_SECONDS:g} s "
+                f"budget on a value of {len(string)} characters"
+            ) from None
+        return found
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Any:
+    import regex
+
+    return regex.compile(text)
+
+
+def matches(value: Any, pattern: TextPattern) -> Truth:
     """The value's text contains a match; structures and absent values never match."""
     if value is ABSENT:
         return False

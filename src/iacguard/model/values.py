@@ -187,11 +187,33 @@ class Resolver:
         if not self.template.parameter_values:
             return None
         if name not in self._conditions:
-            self._conditions[name] = None  # a cycle of conditions decides nothing
-            used: list[str] = []
-            value = self._condition(self._condition_definition(name), used, 0)
-            self._conditions[name] = value if used else None
+            # The conditions it refers to are decided first, in order, without recursion: a
+            # template can chain hundreds of conditions one on another.
+            for each in self._dependency_order(name):
+                self._conditions[each] = None  # a cycle of conditions decides nothing
+                used: list[str] = []
+                value = self._condition(self._condition_definition(each), used, 0)
+                self._conditions[each] = value if used else None
         return self._conditions[name]
+
+    def _dependency_order(self, name: str) -> list[str]:
+        """``name`` and the undecided conditions it refers to, each after those it refers to
+        (depth first, iteratively; a condition already on the path is a cycle and left out)."""
+        order: list[str] = []
+        seen = set(self._conditions)
+        stack: list[tuple[str, bool]] = [(name, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if expanded:
+                order.append(current)
+                continue
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.append((current, True))
+            referenced = _referenced_conditions(self._condition_definition(current))
+            stack.extend((other, False) for other in reversed(referenced))
+        return order
 
     def _condition_definition(self, name: str) -> Any:
         section = self.template.root.get("Conditions")
@@ -204,7 +226,7 @@ class Resolver:
             return None
         ((function, argument),) = expression.items()
         if function == "Condition" and isinstance(argument, str):
-            value = self.condition_value(argument)
+            value = self._conditions.get(argument)  # decided first (see condition_value)
             if value is not None:
                 used.append(argument)
             return value
@@ -361,3 +383,19 @@ def as_number(value: Any) -> float | None:
 def is_opaque(value: Any) -> bool:
     """Present, but its content cannot be compared statically."""
     return isinstance(value, Unknown) or is_intrinsic(value) or is_dynamic_reference(value)
+
+
+def _referenced_conditions(expression: Any) -> list[str]:
+    """The names of the conditions an expression refers to (``{"Condition": name}``), in order."""
+    names: list[str] = []
+    pending = [expression]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Mapping):
+            if len(current) == 1 and isinstance(current.get("Condition"), str):
+                names.append(current["Condition"])
+            else:
+                pending.extend(reversed(list(current.values())))
+        elif isinstance(current, list):
+            pending.extend(reversed(current))
+    return names

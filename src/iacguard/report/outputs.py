@@ -114,10 +114,15 @@ def read_sources(report: Report) -> dict[str, list[str]]:
 
 
 def _read_lines(path: str) -> list[str]:
+    """A checked file's lines, read the bounded way templates are (the file may have changed
+    into a pipe or a huge file since it was checked); none when it cannot be read."""
+    from iacguard.load.files import MAX_TEMPLATE_BYTES, FileReadError, read_bounded
+
     try:
-        return Path(path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError:
+        raw = read_bounded(Path(path), MAX_TEMPLATE_BYTES)
+    except FileReadError:
         return []
+    return raw.decode("utf-8-sig", errors="replace").splitlines()
 
 
 def render(

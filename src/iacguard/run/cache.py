@@ -21,9 +21,13 @@ from typing import Any
 from iacguard import __version__
 from iacguard.atomic import write_atomic
 from iacguard.findings import Report
+from iacguard.load.json_file import JsonFileError, read_json
 from iacguard.report.codec import report_from_data, report_to_data
+from iacguard.run.report_shape import check_report_shape
 
 MAX_ENTRIES = 5000
+#: An entry holds one unit's findings; far more than any template's, bounded all the same.
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: 2: entries are the report codec's data (the JSON report's shape).
 _FORMAT = "2"
 
@@ -71,11 +75,13 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Report | None:
+        """The entry, or None (a miss) for anything that is not exactly what ``put`` wrote."""
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            return report_from_data(data)
-        except (OSError, ValueError, KeyError, TypeError):
+            report = report_from_data(read_json(self._path(key), MAX_ENTRY_BYTES))
+            check_report_shape(report)
+        except (JsonFileError, ValueError, KeyError, TypeError, RecursionError):
             return None
+        return report
 
     def put(self, key: str, report: Report) -> None:
         with contextlib.suppress(OSError):

@@ -3,7 +3,6 @@ all templates would have produced, so CI fan-out needs no scheduler of its own."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,28 +10,39 @@ from typing import Any
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.errors import IacguardError
 from iacguard.findings import Report
+from iacguard.load.json_file import JsonFileError, read_json
 from iacguard.report.codec import report_from_data
 from iacguard.report.json_report import is_readable_version
+from iacguard.run.report_shape import ShapeError, check_report_shape
+
+#: A shard's JSON report; far larger than any real one, small enough to hold in memory.
+MAX_SHARD_BYTES = 512 * 1024 * 1024
 
 
 def read_shard(path: Path, known_rules: Sequence[RuleSpec] = ()) -> Report:
-    """A JSON report written with ``--output json:PATH``."""
+    """A JSON report written with ``--output json:PATH``; anything else (a damaged, hostile or
+    foreign file) stops the merge with ``file:line: problem`` (exit 2)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise IacguardError(f"{path}: cannot read shard report: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise IacguardError(f"{path}:{error.lineno}: not a JSON report: {error.msg}") from None
-    not_a_report = IacguardError(
+        data = read_json(path, MAX_SHARD_BYTES)
+    except JsonFileError as error:
+        if error.line:
+            raise IacguardError(f"{path}:{error.line}: not a JSON report: "
+                                f"{error.reason.removeprefix('invalid JSON: ')}") from None
+        raise IacguardError(f"{path}: cannot read shard report: {error.reason}") from None
+    not_a_report = (
         f"{path}:1: not an iacguard JSON report (format_version 1.x); "
         "write shard reports with --output json:PATH"
     )
     if not isinstance(data, dict) or not is_readable_version(data.get("format_version")):
-        raise not_a_report
+        raise IacguardError(not_a_report)
     try:
-        return report_from_data(data, known_rules)
-    except (KeyError, TypeError, ValueError):
-        raise not_a_report from None
+        report = report_from_data(data, known_rules)
+        check_report_shape(report)
+    except ShapeError as error:
+        raise IacguardError(f"{not_a_report} ({error})") from None
+    except (KeyError, TypeError, ValueError, RecursionError):
+        raise IacguardError(not_a_report) from None
+    return report
 
 
 def merge_shards(shards: Iterable[Report], known_rules: Sequence[RuleSpec]) -> Report:

@@ -8,18 +8,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iacguard.discover.boundary import Boundary
 from iacguard.discover.walk import Candidate, discover
 from iacguard.engines import Engine, EngineRun, check_with, chosen_engines
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import FileProblem, Finding, Report
 from iacguard.globs import any_path_matches, path_matches
-from iacguard.load.parse import LoadedDocument, LoadError, parse_text, read_text
+from iacguard.load.files import MAX_TEMPLATE_BYTES, FileReadError, read_bounded, read_head
+from iacguard.load.parse import LoadedDocument, LoadError, decode_bytes, parse_text
 from iacguard.model.template import Template, build_template, looks_like_template
 from iacguard.report.codec import report_from_data, report_to_data
 from iacguard.run.cache import ResultCache, cache_key, code_fingerprint, run_fingerprint
@@ -29,6 +32,8 @@ from iacguard.suppress.policy import SuppressionPolicy
 
 if TYPE_CHECKING:
     from iacguard.diff.check_base import ChangeBase
+
+LOG = logging.getLogger(__name__)
 
 #: Minified JSON puts "Resources" right after "{" or ",", not at the start of a line.
 _TEMPLATE_MARKERS = re.compile(
@@ -58,9 +63,10 @@ class CheckSettings:
     def rule_ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
 
-    @property
+    @functools.cached_property
     def engine_run(self) -> EngineRun:
-        return EngineRun(self.rules, self.settings)
+        return EngineRun(self.rules, self.settings,
+                         Boundary.for_run(self.paths, self.root or Path.cwd()))
 
     def engines(self) -> list[Engine]:
         return chosen_engines(self.settings.engines, self.settings.validate)
@@ -83,7 +89,11 @@ def might_be_template(text: str) -> bool:
 def load_template(candidate: Candidate, settings: CheckSettings) -> Template | FileProblem | None:
     """A template, a problem to report, or None for a file that is not CloudFormation."""
     try:
-        text = read_text(candidate.path, candidate.display)
+        raw = read_bounded(candidate.path, MAX_TEMPLATE_BYTES)
+    except FileReadError as error:
+        return _unreadable(candidate, error)
+    try:
+        text = decode_bytes(raw, candidate.display)
     except LoadError as error:
         return FileProblem(candidate.display, error.message, error.line, error.column,
                            candidate.requested)
@@ -104,6 +114,22 @@ def load_template(candidate: Candidate, settings: CheckSettings) -> Template | F
         template.cfn_stack_name = candidate.stack.stack_name
         template.source_frames = candidate.stack.creation_frames
     return template
+
+
+#: How much of an oversized file is read to tell whether it is a template.
+_SNIFFED_BYTES = 256 * 1024
+
+
+def _unreadable(candidate: Candidate, error: FileReadError) -> FileProblem | None:
+    """A file that cannot be read. One too large to check fails the run when it is a template
+    (its start says so; a template must never pass unchecked), and is skipped quietly when it
+    is not one (a data file or a binary found by walking a folder)."""
+    if not error.too_large or candidate.requested:
+        return FileProblem(candidate.display, error.reason, requested=candidate.requested)
+    head = read_head(candidate.path, _SNIFFED_BYTES)
+    if b"\x00" in head or not might_be_template(head.decode("utf-8", errors="replace")):
+        return None
+    return FileProblem(candidate.display, error.reason, requested=True)
 
 
 def check_candidate(candidate: Candidate, settings: CheckSettings) -> Report:
@@ -231,8 +257,10 @@ def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint
     if settings.cache_dir is None:
         return check_unit(unit, settings)
     try:
-        content = b"\x00".join(candidate.path.read_bytes() for candidate in unit)
-    except OSError:
+        # Bounded like every read of a template: a link to /dev/zero or a pipe must not be
+        # read whole (or waited on) just to compute a cache key.
+        content = b"\x00".join(read_bounded(c.path, MAX_TEMPLATE_BYTES) for c in unit)
+    except FileReadError:
         return check_unit(unit, settings)  # reports the problem itself
     cache = ResultCache(settings.cache_dir)
     identity = "\x00".join(
@@ -243,11 +271,18 @@ def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint
         identity += "\x00" + settings.change_base.identity
     key = cache_key(content, identity, fingerprint)
     cached = cache.get(key)
-    if cached is not None:
+    if cached is not None and _accounts_for(unit, cached):
         return cached
     result = check_unit(unit, settings)
     cache.put(key, result)
     return result
+
+
+def _accounts_for(unit: Sequence[Candidate], report: Report) -> bool:
+    """Whether a cached report says what became of every file of the unit, as every report
+    iacguard writes does: an entry that leaves one out would make it pass unchecked."""
+    told = {*report.files_checked, *report.files_skipped, *(p.file for p in report.problems)}
+    return all(candidate.display in told for candidate in unit)
 
 
 def work_units(found: Sequence[Candidate]) -> list[tuple[Candidate, ...]]:
@@ -278,7 +313,7 @@ def check_all(
     fingerprint = settings_fingerprint(settings) if settings.cache_dir is not None else ""
     units = work_units(found)
     if settings.jobs <= 1 or len(units) < _PARALLEL_THRESHOLD:
-        outcomes: Iterable[Report] = (check_cached(unit, settings, fingerprint) for unit in units)
+        outcomes: Iterable[Report] = (check_guarded(unit, settings, fingerprint) for unit in units)
         results = _tracked(outcomes, len(units), progress)
     else:
         results = _check_in_workers(units, settings, fingerprint, progress)
@@ -287,19 +322,27 @@ def check_all(
     return results
 
 
-def _worker_setup() -> None:
-    """Workers leave signals to the parent, which stops them; they never print tracebacks."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _check_as_json(
     unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
 ) -> str:
     """Results cross the process boundary as JSON, so only plain data ever travels."""
     return json.dumps(report_to_data(check_cached(unit, settings, fingerprint)))
+
+
+def check_guarded(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> Report:
+    """``check_cached``, where anything going wrong is a problem of this unit's files: one bad
+    file never ends the run."""
+    try:
+        return check_cached(unit, settings, fingerprint)
+    except Exception as error:
+        LOG.debug("checking %s failed", unit[0].display, exc_info=True)
+        return unit_failed(unit, f"internal error: {type(error).__name__}: {error}")
+
+
+def unit_failed(unit: Sequence[Candidate], reason: str) -> Report:
+    """A unit that could not be checked: one problem line per file (and exit 2)."""
+    message = f"could not be checked: {' '.join(reason.split())} (rerun with --jobs 1 --debug)"
+    return Report(problems=[FileProblem(candidate.display, message) for candidate in unit])
 
 
 def _tracked(results: Iterable[Report], total: int, progress: Progress | None) -> list[Report]:
@@ -317,28 +360,28 @@ def _check_in_workers(
     fingerprint: str,
     progress: Progress | None,
 ) -> list[Report]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from iacguard.run.workers import UnitFailure, WorkersUnavailable, check_in_workers
 
     for engine in settings.engines():
         # Load cfn-lint and checkov once here so forked workers inherit them.
         engine.prepare(settings.engine_run)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    workers = min(settings.jobs, len(found))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup)
+    task = functools.partial(_check_as_json, settings=settings, fingerprint=fingerprint)
     try:
-        task = functools.partial(_check_as_json, settings=settings, fingerprint=fingerprint)
-        chunk = max(1, len(found) // (workers * 8))
-        texts = pool.map(task, found, chunksize=chunk)
-        results = _tracked(
-            (report_from_data(json.loads(text)) for text in texts), len(found), progress
+        outcomes = check_in_workers(found, task, settings.jobs, progress)
+    except WorkersUnavailable:
+        LOG.debug("no worker processes; checking in this process", exc_info=True)
+        return _tracked(
+            (check_guarded(unit, settings, fingerprint) for unit in found), len(found), progress
         )
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for child in multiprocessing.active_children():
-            child.terminate()
-        raise
-    pool.shutdown()
-    return results
+    return [
+        unit_failed(unit, outcome.reason) if isinstance(outcome, UnitFailure)
+        else _report_from_worker(unit, outcome)
+        for unit, outcome in zip(found, outcomes, strict=True)
+    ]
 
+
+def _report_from_worker(unit: Sequence[Candidate], text: str) -> Report:
+    try:
+        return report_from_data(json.loads(text))
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
+        return unit_failed(unit, f"internal error: unreadable result ({error})")

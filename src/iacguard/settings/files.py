@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iacguard.discover.boundary import Boundary
 from iacguard.errors import ConfigError
+from iacguard.load.files import FileReadError, read_bounded
 from iacguard.settings.conversions import display_path
 from iacguard.settings.schema import validate_config
+from iacguard.settings.trust import refuse_link_out_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,6 +29,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 YAML_CONFIG_NAMES = (".iacguard.yaml", ".iacguard.yml")
+#: A configuration file is a few kilobytes; a pyproject.toml rarely passes 100 KiB.
+MAX_CONFIG_BYTES = 1024 * 1024
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "iacguard")
 _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
@@ -59,24 +64,47 @@ def search_start(paths: Sequence[Path], base: Path) -> Path:
     return base
 
 
-def find_config(start: Path, base: Path) -> ConfigFile | None:
+def find_config(start: Path, base: Path, boundary: Boundary | None = None) -> ConfigFile | None:
     """The nearest configuration file in ``start`` or a parent folder. In one folder a
-    ``.iacguard.yaml`` wins over ``.iacguard.yml``, which wins over ``pyproject.toml``."""
+    ``.iacguard.yaml`` wins over ``.iacguard.yml``, which wins over ``pyproject.toml``.
+
+    A ``.iacguard.yaml`` that is there but is no regular file (a named pipe, a device) is an
+    error, not a silent default; inside ``boundary`` one that is a symbolic link leading out of
+    it is refused unread."""
     for folder in (start, *start.parents):
         for name in YAML_CONFIG_NAMES:
             candidate = folder / name
-            if candidate.is_file():
+            if _present(candidate):
+                if boundary is not None:
+                    refuse_link_out_of(candidate, base, boundary)
                 return read_config_file(candidate, base)
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _has_iacguard_table(pyproject):
+        if _present(pyproject) and _has_iacguard_table(pyproject):
+            if boundary is not None:
+                refuse_link_out_of(pyproject, base, boundary)
             return read_config_file(pyproject, base)
     return None
 
 
+def _present(path: Path) -> bool:
+    """There, and not a folder (a broken link or a pipe is there, and reading says what)."""
+    return path.is_symlink() or (path.exists() and not path.is_dir())
+
+
+def _read_config_text(path: Path, display: str) -> str:
+    try:
+        return read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
+    except FileReadError as error:
+        raise ConfigError(f"{display}: cannot read configuration file: {error.reason}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{display}: cannot read configuration file: not valid UTF-8 "
+                          f"(byte offset {error.start})") from None
+
+
 def _has_iacguard_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_bounded(pyproject, MAX_CONFIG_BYTES).decode("utf-8-sig")
+    except (FileReadError, UnicodeDecodeError):
         return False
     if "iacguard" not in text:  # cheap: most pyproject files never mention us
         return False
@@ -86,7 +114,7 @@ def _has_iacguard_table(pyproject: Path) -> bool:
 
 def read_config_file(path: Path, base: Path) -> ConfigFile:
     display = display_path(path, base)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{display}: configuration file does not exist")
     if path.suffix == ".toml":
         raw, line_of = _read_toml(path, display)
@@ -103,10 +131,7 @@ def read_config_file(path: Path, base: Path) -> ConfigFile:
 
 
 def _read_toml(path: Path, display: str) -> tuple[Any, LineFinder]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{display}: cannot read configuration file: {exc}") from None
+    text = _read_config_text(path, display)
     data = _parse_toml(text, display)
     table_name = ""
     if path.name == PYPROJECT:
@@ -132,7 +157,7 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, LineFinder]:
     from iacguard.load.parse import LoadError, load_document, span_of
 
     try:
-        document = load_document(path, display)
+        document = load_document(path, display, _read_config_text(path, display))
     except LoadError as exc:
         raise ConfigError(str(exc)) from None
     data = document.data

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from iacguard.errors import IacguardError
+from iacguard.load.json_file import JsonFileError, read_json
+
+#: CloudFormation takes at most 200 parameters of 4 KiB each; a file past this is not one.
+MAX_PARAMETERS_BYTES = 4 * 1024 * 1024
 
 
 def parse_parameter_flags(flags: Sequence[str]) -> dict[str, Any]:
@@ -24,18 +27,32 @@ def read_parameters_file(path: Path) -> dict[str, Any]:
     """CodePipeline template configuration ``{"Parameters": {...}}`` or the CLI's list form
     ``[{"ParameterKey": ..., "ParameterValue": ...}]``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise IacguardError(f"{path}: cannot read parameters file: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise IacguardError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        data = read_json(path, MAX_PARAMETERS_BYTES)
+    except JsonFileError as error:
+        if error.line:
+            raise IacguardError(error.located(str(path))) from None
+        raise IacguardError(f"{path}: cannot read parameters file: {error.reason}") from None
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        return {str(k): v for k, v in data["Parameters"].items()}
+        return _plain_values(path, {str(k): v for k, v in data["Parameters"].items()})
     if isinstance(data, list) and all(
         isinstance(item, dict) and "ParameterKey" in item for item in data
     ):
-        return {str(item["ParameterKey"]): item.get("ParameterValue") for item in data}
+        return _plain_values(
+            path, {str(item["ParameterKey"]): item.get("ParameterValue") for item in data}
+        )
     raise IacguardError(
         f'{path}:1: expected {{"Parameters": {{"Name": "Value"}}}} or a list of '
         "ParameterKey/ParameterValue objects"
     )
+
+
+def _plain_values(path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """Parameter values are text, numbers, booleans or lists of them, as CloudFormation takes
+    them (or no value: ``UsePreviousValue``); anything else in the file is a mistake, said
+    here rather than deep in a rule."""
+    for name, value in values.items():
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        if not all(isinstance(item, (str, int, float, bool)) for item in items):
+            raise IacguardError(f"{path}:1: parameter {name!r}: expected text, a number, "
+                                "true/false or a list of them")
+    return values

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacguard.discover.boundary import Boundary
 from iacguard.errors import ConfigError
 from iacguard.settings.conversions import Origin
 from iacguard.settings.definitions import SettingField, Settings, setting_fields
 from iacguard.settings.files import ConfigFile, find_config, read_config_file, search_start
+from iacguard.settings.trust import confine_outputs, confine_rule_paths, is_repository_config
 
 DEFAULT_SOURCE = "default"
 COMMAND_LINE_SOURCE = "command line"
@@ -73,7 +75,8 @@ def resolve_settings(
 ) -> ResolvedSettings:
     """Defaults, overridden by the configuration file, overridden by the command line."""
     base = (cwd or Path.cwd()).resolve()
-    config = _configuration(paths, config_path, isolated, base)
+    boundary = Boundary.for_run(paths, base)
+    config = _configuration(paths, config_path, isolated, base, boundary)
     every = list(setting_fields())
     by_key = {item.key: item for item in every}
     written: dict[str, tuple[Any, Origin]] = {}
@@ -93,17 +96,30 @@ def resolve_settings(
         values[item.name] = item.default if origin is None else _converted(item, raw, origin)
         if item.in_config_file:
             effective[item.key] = _shown(item, values[item.name], raw, origin, base)
+    if config is not None and is_repository_config(config, boundary):
+        _confine(config, values, sources, base)
     return ResolvedSettings(**values, sources=sources, effective=effective, config=config)
 
 
+def _confine(config: ConfigFile, values: Mapping[str, Any], sources: Mapping[str, str],
+             base: Path) -> None:
+    """Paths a configuration file in the repository wrote stay inside the repository
+    (:mod:`iacguard.settings.trust`); paths from the command line are the user's own."""
+    if sources["output"] == config.display:
+        confine_outputs(config, values["output"], base)
+    if sources["rules"] == config.display:
+        confine_rule_paths(config, values["rules"])
+
+
 def _configuration(
-    paths: Sequence[Path], config_path: Path | None, isolated: bool, base: Path
+    paths: Sequence[Path], config_path: Path | None, isolated: bool, base: Path,
+    boundary: Boundary,
 ) -> ConfigFile | None:
     if config_path is not None and isolated:
         raise ConfigError("--config and --isolated cannot be used together")
     if config_path is not None:
         return read_config_file(config_path, base)
-    return None if isolated else find_config(search_start(paths, base), base)
+    return None if isolated else find_config(search_start(paths, base), base, boundary)
 
 
 def _converted(item: SettingField, raw: Any, origin: Origin) -> Any:

@@ -16,8 +16,11 @@ from pathlib import Path
 from iacguard.engines.codes import is_code
 from iacguard.errors import IacguardError
 from iacguard.findings import Finding, Outcome, Report, Suppression
+from iacguard.load.json_file import JsonFileError, read_json
 
 BASELINE_FORMAT_VERSION = 1
+#: A baseline of 100,000 findings is about 50 MiB; anything larger is not one.
+MAX_BASELINE_BYTES = 256 * 1024 * 1024
 _STALE_LISTED = 5
 
 
@@ -106,20 +109,18 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> Baseline:
 
 
 def read_baseline(path: Path) -> Baseline:
+    """A baseline file; anything that is not one (a damaged, hostile or foreign file) stops the
+    run with ``file:line: problem`` (exit 2)."""
     display = path.as_posix()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise IacguardError(
-            f"{display}: baseline file does not exist; create it with --write-baseline {display}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IacguardError(f"{display}: cannot read baseline file: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise IacguardError(f"{display}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(data, dict) or data.get("version") != BASELINE_FORMAT_VERSION:
+        data = read_json(path, MAX_BASELINE_BYTES)
+    except JsonFileError as error:
+        if error.missing:
+            raise IacguardError(f"{display}: baseline file does not exist; create it with "
+                                f"--write-baseline {display}") from None
+        raise IacguardError(error.located(display)) from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if type(version) is not int or version != BASELINE_FORMAT_VERSION:
         raise IacguardError(
             f"{display}:1: not an iacguard baseline (expected \"version\": "
             f"{BASELINE_FORMAT_VERSION}); rewrite it with --write-baseline {display}"

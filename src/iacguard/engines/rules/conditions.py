@@ -9,7 +9,6 @@ stay correlated. The logic itself (connectives, value tests, folding) is ``model
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,10 +116,10 @@ def _operator(operator: str, expected: Any, options: Mapping[str, Any]) -> Calla
     if operator == "not-in":
         return lambda v: logic.none_of(v, expected)
     if operator == "regex":
-        pattern = re.compile(str(expected))
+        pattern = logic.BoundedPattern(str(expected))
         return lambda v: logic.matches(v, pattern)
     if operator == "not-regex":
-        pattern = re.compile(str(expected))
+        pattern = logic.BoundedPattern(str(expected))
         return lambda v: logic.negate(logic.matches(v, pattern))
     comparison = {
         "gt": lambda a, b: a > b,

@@ -23,6 +23,7 @@ from iacguard.load.parse import Span, span_of
 from iacguard.model.decisions import Choice, deploy_time_choices
 from iacguard.model.describe import describe, describe_assumptions
 from iacguard.model.template import Resource, Template
+from iacguard.model.truth import RegexBudgetExceeded
 from iacguard.model.values import ABSENT, Assumption, Resolver, Unknown
 
 LOG = logging.getLogger(__name__)
@@ -80,12 +81,20 @@ def check_template(
     resolver = Resolver(template)
     findings: list[Finding] = []
     evaluations: list[Evaluation] = []
+    #: Rules whose regular expression ran past its budget here: one finding says so, and they
+    #: are not run on the template's other resources (hostile input stays bounded).
+    over_budget: set[str] = set()
     for resource in template.resources.values():
         if resource.is_cdk_internal:
             continue
         if resource.condition is not None and resolver.condition_value(resource.condition) is False:
             continue  # the parameter values given say this resource is not deployed
         for rule in _rules_for(by_type, resource.type):
+            if rule.id in over_budget:
+                evaluations.append(
+                    Evaluation(rule.id, template.display_path, resource.logical_id, Outcome.ERROR)
+                )
+                continue
             rule_options = {
                 **rule.options,
                 **((settings.rule_options or {}).get(rule.id, {})),
@@ -97,6 +106,8 @@ def check_template(
             evaluations.append(
                 Evaluation(rule.id, template.display_path, resource.logical_id, outcome)
             )
+            if any(v.values.get("over_budget") for v in verdicts):
+                over_budget.add(rule.id)
             for verdict in verdicts:
                 if verdict.outcome is Outcome.FAIL or verdict.outcome is Outcome.ERROR or (
                     verdict.outcome is Outcome.UNKNOWN and settings.show_unknown
@@ -127,6 +138,8 @@ def _run_rule(rule: RuleSpec, context: CheckContext) -> Iterable[Verdict]:
             assert rule.when is not None
             verdicts = [verdict_from_branches(evaluate(rule.when, context.scope))]
         return _with_decisions(rule, context, verdicts)
+    except RegexBudgetExceeded as exc:
+        return [Verdict(Outcome.ERROR, (), {"error": str(exc), "over_budget": True})]
     except Exception as exc:  # a broken rule must not take the run down with it
         LOG.debug("rule %s failed on %s", rule.id, context.resource.logical_id, exc_info=True)
         return [
