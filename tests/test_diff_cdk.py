@@ -131,3 +131,25 @@ def test_committed_assemblies_hold_no_machine_paths() -> None:
     for path in APP.rglob("*"):
         if path.is_file() and "node_modules" not in path.parts:
             assert not machine.search(path.read_text(encoding="utf-8", errors="replace")), path
+
+
+def test_pipes_and_huge_files_in_the_base_assembly_never_block_the_check(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(APP / "before.out", tmp_path / "before.out")
+    shutil.copytree(APP / "after.out", tmp_path / "after.out")
+    # The cache key digests the base assembly's JSON files; neither may hang or eat memory.
+    os.mkfifo(tmp_path / "before.out" / "stalls.json")
+    with open(tmp_path / "before.out" / "huge.json", "wb") as sparse:
+        sparse.truncate(30 * 1024**3)
+    environment = {**os.environ, "NO_COLOR": "1", "CI": "false"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "iacguard", "check", "--no-validate", "--select", "IGC",
+         "--base-assembly", "before.out", "after.out", "--format", "json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environment)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    found = {(f["rule_id"], f["logical_id"], f["construct_path"]) for f in report["findings"]}
+    assert found == EXPECTED

@@ -310,3 +310,20 @@ def test_documented_pre_commit_snippet_is_what_init_writes(tmp_path: Path) -> No
     written = (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
 
     assert f"```yaml\n{written}```\n" in docs
+
+
+def test_a_pre_commit_config_that_is_a_pipe_or_a_device_is_refused_without_blocking(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / ".pre-commit-config.yaml"
+    os.mkfifo(config)  # opened naively, init would wait forever for a writer
+
+    result = run_init(tmp_path, "--no-buildspec")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == (
+        "skipped .pre-commit-config.yaml: cannot read it (is a named pipe (FIFO), not a regular "
+        "file); add the "
+        "iacguard entry by hand (see docs/pipelines.md)"
+    )
+    assert stat.S_ISFIFO(config.lstat().st_mode)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from iacguard import PINNED_COMMIT, PINNED_PIP_SPEC, PROJECT_URL
+from iacguard.load.files import FileReadError, read_bounded
 
 CONFIG_FILE = ".iacguard.yaml"
 #: Other places a project may already keep its settings; a second file would shadow one of them.
@@ -217,8 +218,8 @@ def _write_config(project: Path, force: bool) -> Step:
 
 def _pyproject_configures_iacguard(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_bounded(path).decode("utf-8", errors="replace")
+    except FileReadError:
         return False
     return re.search(r"^\s*\[\s*tool\.iacguard\s*[\].]", text, re.MULTILINE) is not None
 
@@ -263,10 +264,11 @@ def _add_pre_commit_hook(project: Path, revision: str, cdk: bool) -> Step:
         text = "repos:\n" + "".join(f"  {line}\n" for line in entry)
         return _write_new_file(project, PRE_COMMIT_FILE, text, False, "run init again to add to it")
     try:
-        original = path.read_text(encoding="utf-8")
+        original = read_bounded(path).decode("utf-8")
         existing = yaml.safe_load(original)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    except (FileReadError, UnicodeDecodeError, yaml.YAMLError) as error:
+        reason = error.reason if isinstance(error, FileReadError) else (
+            str(error).splitlines()[0] if str(error) else type(error).__name__)
         return Step(PRE_COMMIT_FILE, Action.SKIPPED, f"cannot read it ({reason}); "
                     "add the iacguard entry by hand (see docs/pipelines.md)")
     if existing is not None and not isinstance(existing, dict):

@@ -30,6 +30,7 @@ from iacguard.diff.stacks import StackVersion
 from iacguard.discover.walk import Candidate
 from iacguard.errors import IacguardError
 from iacguard.findings import Finding
+from iacguard.load.files import FileReadError, read_bounded
 from iacguard.load.parse import LoadError
 from iacguard.model.template import Template
 
@@ -213,10 +214,22 @@ def assembly_digest(root: Path) -> str:
     digest = hashlib.sha256()
     try:
         files = sorted(p for p in root.rglob("*.json") if p.is_file())
-        for path in files:
-            digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-            digest.update(path.read_bytes() + b"\0")
     except OSError as error:
         raise IacguardError(f"--base-assembly {root}: cannot read: "
                             f"{error.strerror or error}") from None
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(_content_key(path) + b"\0")
     return digest.hexdigest()
+
+
+def _content_key(path: Path) -> bytes:
+    """A file's bytes, or for one too large to be a template (a big tree.json, a sparse file a
+    pull request planted) its size and time of change: never an unbounded read."""
+    try:
+        return read_bounded(path)
+    except FileReadError as error:
+        if not error.too_large:
+            raise IacguardError(f"--base-assembly {path}: {error.reason}") from None
+    status = path.stat()
+    return f"{status.st_size}:{status.st_mtime_ns}".encode("ascii")
