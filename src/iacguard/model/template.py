@@ -16,7 +16,6 @@ from iacguard.model import cdk
 from iacguard.model.intrinsics import whole_reference
 from iacguard.model.refs import ReferenceIndex, build_reference_index
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _T = TypeVar("_T")
 _EMPTY: Mapping[str, Any] = MappingNode(Span(1, 1, 1, 1))
 
@@ -50,15 +49,6 @@ class Resource:
     def condition(self) -> str | None:
         value = self.node.get("Condition")
         return value if isinstance(value, str) else None
-
-    @property
-    def depends_on(self) -> tuple[str, ...]:
-        value = self.node.get("DependsOn")
-        if isinstance(value, str):
-            return (value,)
-        if isinstance(value, list):
-            return tuple(v for v in value if isinstance(v, str))
-        return ()
 
     @property
     def path(self) -> tuple[str, str]:
@@ -96,10 +86,6 @@ class Template:
     def root(self) -> Mapping[str, Any]:
         data = self.document.data
         return data if isinstance(data, dict) else _EMPTY
-
-    @property
-    def is_sam(self) -> bool:
-        return SAM_TRANSFORM in self.transforms
 
     @property
     def globals(self) -> Mapping[str, Any]:

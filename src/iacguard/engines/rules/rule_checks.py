@@ -25,7 +25,6 @@ CONDITION_KEYS = (
     "all", "any", "not", "path", "exists", "absent", "empty", "equals", "not-equals", "in",
     "not-in", "regex", "not-regex", "gt", "ge", "lt", "le", "referenced-by", "references",
 )
-RELATIONSHIP_KEYS = ("types", "path", "where")
 #: What a resource has besides its properties.
 RESOURCE_ATTRIBUTES = (
     "Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy", "Metadata", "DependsOn",
