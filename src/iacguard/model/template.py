@@ -70,7 +70,6 @@ class Template:
     parameters: dict[str, Parameter]
     conditions: frozenset[str]
     outputs: Mapping[str, Any]
-    transforms: tuple[str, ...]
     parameter_values: dict[str, Any] = field(default_factory=dict)
     stack_name: str = ""
     #: The CloudFormation stack name (CDK ``stackName``), which other stacks' references use.
@@ -157,15 +156,6 @@ def _parameters(data: Mapping[str, Any]) -> dict[str, Parameter]:
     return result
 
 
-def _transforms(data: Mapping[str, Any]) -> tuple[str, ...]:
-    value = data.get("Transform")
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(v for v in value if isinstance(v, str))
-    return ()
-
-
 def build_template(
     document: LoadedDocument,
     display_path: str,
@@ -202,7 +192,6 @@ def build_template(
         if isinstance(conditions, dict)
         else frozenset(),
         outputs=outputs if isinstance(outputs, dict) else _EMPTY,
-        transforms=_transforms(data),
         parameter_values=dict(parameter_values or {}),
     )
     template.refs = build_reference_index(resources)
