@@ -159,7 +159,7 @@ def test_cdk_app_ecr_findings(shared_dir: Path) -> None:
     found: set[tuple[str, str]] = set()
     for path in (registry, legacy):
         template = build_template(load_document(path), path.name)
-        ecr_rules = [rule for rule in RULES.values() if rule.theme == "ecr"]
+        ecr_rules = [rule for rule in RULES.values() if rule.tags[:1] == ("ecr",)]
         findings, _ = check_template(template, ecr_rules, EngineOptions())
         found |= {(f.rule_id, f.logical_id) for f in findings}
     assert found == {

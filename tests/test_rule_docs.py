@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from iacguard.engines.rules.checks import CHECKS
-from iacguard.engines.rules.docs import THEMES, explain_rule, rules_markdown
+from iacguard.engines.rules.docs import explain_rule, rules_markdown
 from iacguard.engines.rules.engine import EngineOptions, check_template
 from iacguard.engines.rules.registry import load_rules
 from iacguard.engines.rules.spec import RuleSpec
@@ -22,6 +22,10 @@ RULES = load_rules(validate_builtin=True)
 #: examples (base/head pairs) are run by tests/test_diff_rules.py.
 TEMPLATE_RULES = [rule for rule in RULES if rule.kind != "change"]
 ROOT = Path(__file__).resolve().parents[1]
+
+#: The themes a rule's first tag may name.
+THEMES = ("rollback", "alarms", "ecr", "retention", "pipeline", "data-protection", "validation",
+          "change-safety")
 
 
 def test_docs_rules_md_is_up_to_date() -> None:

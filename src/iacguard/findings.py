@@ -96,6 +96,13 @@ def fingerprint(
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+def located(file: str, message: str, line: int = 0, column: int = 0) -> str:
+    """The one way a problem in a file is written: ``file:line:column: message`` (the
+    position left out when none is known)."""
+    where = f"{file}:{line}:{column}" if line else file
+    return f"{where}: {message}"
+
+
 @dataclass(frozen=True)
 class FileProblem:
     """A file that could not be checked (parse error, unreadable, too large)."""
@@ -107,8 +114,7 @@ class FileProblem:
     requested: bool = True
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return located(self.file, self.message, self.line, self.column)
 
 
 @dataclass(frozen=True)

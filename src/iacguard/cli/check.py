@@ -90,9 +90,9 @@ def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on standard error, only on an interactive terminal outside CI."""
     import os
 
-    from iacguard.ci_env import is_ci
+    from iacguard.ci_env import show_progress
 
-    if is_ci() or os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+    if os.environ.get("NO_COLOR") or not show_progress(sys.stderr.isatty()):
         yield None
         return
     from rich.console import Console

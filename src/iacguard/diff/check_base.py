@@ -44,9 +44,6 @@ class UnitChanges:
     by_file: dict[str, list[Finding]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
 
-    def for_file(self, display: str) -> list[Finding]:
-        return self.by_file.get(display, [])
-
 
 @dataclass(frozen=True)
 class ChangeBase:

@@ -14,12 +14,13 @@ writable, single-property ``primaryIdentifier``).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from iacguard.load.cfnlint_schemas import cfnlint_schemas_dir
 
 #: Schemas differ little between regions; iacguard validates against us-east-1 by default.
 DEFAULT_REGION = "us-east-1"
@@ -88,17 +89,6 @@ def _facts_from_schema(resource_type: str, schema: Mapping[str, Any]) -> Replace
     return ReplacementFacts(resource_type, True, create_only, conditional, name_property)
 
 
-def _schemas_dir() -> Path | None:
-    """cfn-lint's schema folder, found without importing cfn-lint."""
-    spec = importlib.util.find_spec("cfnlint")
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    for location in locations:
-        candidate = Path(location) / "data" / "schemas"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -161,4 +151,4 @@ class SchemaFacts:
 @functools.lru_cache(maxsize=4)
 def schema_facts(region: str = DEFAULT_REGION) -> SchemaFacts:
     """The facts of the installed cfn-lint's schemas (read once per process and region)."""
-    return SchemaFacts(_schemas_dir(), region)
+    return SchemaFacts(cfnlint_schemas_dir(), region)

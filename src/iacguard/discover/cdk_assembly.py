@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -183,13 +183,8 @@ def _one_line(text: str) -> str:
 class _Node:
     """A template found while reading one stack artifact (itself or a nested stack)."""
 
-    template_path: Path  # resolved
+    stack: StackTemplate  # its paths resolved; creation frames are added when all are read
     template: dict[str, object]
-    artifact_id: str
-    stack_name: str
-    display_name: str
-    assembly_dir: Path  # resolved
-    nested_parent: NestedStackParent | None
     construct_path: str | None  # with a leading "/", when known
     frames: dict[str, tuple[SourceFrame, ...]] = field(default_factory=dict)
 
@@ -313,15 +308,15 @@ class _Reader:
         if not isinstance(display_name, str) or not display_name:
             display_name = artifact_id
 
-        top = self.load_node(
-            directory / template_file,
+        stack = StackTemplate(
+            template_path=directory / template_file,
             artifact_id=artifact_id,
             stack_name=stack_name,
             display_name=display_name,
             assembly_dir=resolved_dir,
             nested_parent=None,
-            construct_path=None,
         )
+        top = self.load_node(stack, construct_path=None)
         if top is None:
             return
         metadata = self.stack_metadata(directory, manifest_path, artifact_id, artifact)
@@ -329,30 +324,13 @@ class _Reader:
         nodes = [top]
         self.collect_nested(top, directory, metadata, nodes)
         attach_frames(nodes, metadata)
-        for node in nodes:
-            self.stacks.append(
-                StackTemplate(
-                    template_path=node.template_path,
-                    artifact_id=node.artifact_id,
-                    stack_name=node.stack_name,
-                    display_name=node.display_name,
-                    assembly_dir=node.assembly_dir,
-                    nested_parent=node.nested_parent,
-                    creation_frames=FrozenMapping(node.frames),
-                )
-            )
+        self.stacks.extend(
+            replace(node.stack, creation_frames=FrozenMapping(node.frames)) for node in nodes
+        )
 
-    def load_node(
-        self,
-        template_path: Path,
-        *,
-        artifact_id: str,
-        stack_name: str,
-        display_name: str,
-        assembly_dir: Path,
-        nested_parent: NestedStackParent | None,
-        construct_path: str | None,
-    ) -> _Node | None:
+    def load_node(self, stack: StackTemplate, construct_path: str | None) -> _Node | None:
+        """The template ``stack`` names (its path as the manifest gives it), read once."""
+        template_path, artifact_id = stack.template_path, stack.artifact_id
         resolved = self.inside(template_path, "template")
         if resolved is None:
             return None
@@ -367,16 +345,7 @@ class _Reader:
             self.problem(template_path, "template is not a JSON object")
             return None
         self._templates.add(resolved)
-        return _Node(
-            template_path=resolved,
-            template=template,
-            artifact_id=artifact_id,
-            stack_name=stack_name,
-            display_name=display_name,
-            assembly_dir=assembly_dir,
-            nested_parent=nested_parent,
-            construct_path=construct_path,
-        )
+        return _Node(replace(stack, template_path=resolved), template, construct_path)
 
     def stack_metadata(
         self,
@@ -421,15 +390,16 @@ class _Reader:
             construct_path = by_file.get(asset_path) or _nested_construct_path(
                 resource, parent, logical_id
             )
-            node = self.load_node(
-                directory / asset_path,
-                artifact_id=f"{parent.artifact_id}/{logical_id}",
-                stack_name=f"{parent.stack_name}/{logical_id}",
+            # A nested stack lives in its parent's assembly folder.
+            stack = replace(
+                parent.stack,
+                template_path=directory / asset_path,
+                artifact_id=f"{parent.stack.artifact_id}/{logical_id}",
+                stack_name=f"{parent.stack.stack_name}/{logical_id}",
                 display_name=construct_path.lstrip("/"),
-                assembly_dir=parent.assembly_dir,
-                nested_parent=NestedStackParent(parent.template_path, logical_id),
-                construct_path=construct_path,
+                nested_parent=NestedStackParent(parent.stack.template_path, logical_id),
             )
+            node = self.load_node(stack, construct_path)
             if node is None:
                 continue
             nodes.append(node)
@@ -462,7 +432,7 @@ def _nested_construct_path(resource: dict[str, object], parent: _Node, logical_i
         if len(parts) >= 2 and parts[-2].endswith(_NESTED_STACK_SUFFIX):
             nested_id = parts[-2][: -len(_NESTED_STACK_SUFFIX)]
             return "/" + "/".join([*parts[:-2], nested_id])
-    base = (parent.construct_path or "/" + parent.display_name).rstrip("/")
+    base = (parent.construct_path or "/" + parent.stack.display_name).rstrip("/")
     return f"{base}/{logical_id}"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ from yaml.nodes import Node as YamlNode
 from yaml.nodes import ScalarNode as YamlScalarNode
 from yaml.nodes import SequenceNode as YamlSequenceNode
 
+from iacguard.findings import located
 from iacguard.load.files import MAX_TEMPLATE_BYTES, FileReadError, read_bounded
 
 __all__ = ["MAX_TEMPLATE_BYTES", "LoadError", "LoadedDocument", "MappingNode", "SequenceNode",
@@ -95,8 +97,7 @@ class LoadError(Exception):
         self.column = column
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return located(self.path, self.message, self.line, self.column)
 
 
 @dataclass(frozen=True)
@@ -408,44 +409,40 @@ def load_document(
     return LoadedDocument(path=path, text=content, data=data, is_json=is_json)
 
 
+def _steps(root: Any, path: tuple[Any, ...]) -> Iterator[tuple[Span | None, Span | None]]:
+    """Walk ``path`` down from ``root`` while it exists: for each segment, the span of its key
+    and of its value (a list item has one span for both)."""
+    node = root
+    for segment in path:
+        if isinstance(node, MappingNode) and segment in node:
+            yield node.key_spans.get(segment), node.value_spans.get(segment)
+        elif (
+            isinstance(node, SequenceNode)
+            and isinstance(segment, int)
+            and 0 <= segment < len(node)
+        ):
+            yield node.item_spans[segment], node.item_spans[segment]
+        else:
+            return
+        node = node[segment]
+
+
 def span_of(root: Any, path: tuple[Any, ...]) -> Span:
     """The span of the key at ``path``, or of the nearest existing parent key when it is missing.
 
     Pointing at the key (not the value) is what a person expects for "this property is wrong".
     """
     best = root.span if isinstance(root, (MappingNode, SequenceNode)) else UNKNOWN_SPAN
-    node = root
-    for segment in path:
-        if isinstance(node, MappingNode) and segment in node:
-            best = node.key_spans.get(segment, best)
-            node = node[segment]
-        elif (
-            isinstance(node, SequenceNode)
-            and isinstance(segment, int)
-            and 0 <= segment < len(node)
-        ):
-            best = node.item_spans[segment]
-            node = node[segment]
-        else:
-            break
+    for key_span, _ in _steps(root, path):
+        best = key_span if key_span is not None else best
     return best
 
 
 def value_span_of(root: Any, path: tuple[Any, ...]) -> Span | None:
     """The span of the value at ``path`` (None when the path does not exist)."""
-    node = root
-    span: Span | None = root.span if isinstance(root, (MappingNode, SequenceNode)) else None
-    for segment in path:
-        if isinstance(node, MappingNode) and segment in node:
-            span = node.value_spans.get(segment)
-            node = node[segment]
-        elif (
-            isinstance(node, SequenceNode)
-            and isinstance(segment, int)
-            and 0 <= segment < len(node)
-        ):
-            span = node.item_spans[segment]
-            node = node[segment]
-        else:
-            return None
-    return span
+    steps = list(_steps(root, path))
+    if len(steps) < len(path):
+        return None
+    if steps:
+        return steps[-1][1]
+    return root.span if isinstance(root, (MappingNode, SequenceNode)) else None

@@ -389,6 +389,12 @@ def _principal_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: Both SAM API types reach functions through their OpenAPI definition and their authorizers.
+_SAM_API_INVOKES: tuple[tuple[tuple[str, ...], Explain], ...] = (
+    ((_P, "DefinitionBody"), _says(USER, "OpenAPI definition of API {id}")),
+    ((_P, "Auth"), _says(USER, "authorizer of API {id}")),
+)
+
 #: Source type -> (reference path prefix, evidence) for resources that invoke a function.
 _INVOKERS: Mapping[str, tuple[tuple[tuple[str, ...], Explain], ...]] = {
     "AWS::ApiGateway::Method": (((_P, "Integration"), _api_method),),
@@ -402,14 +408,8 @@ _INVOKERS: Mapping[str, tuple[tuple[tuple[str, ...], Explain], ...]] = {
         ((_P, "Body"), _says(USER, "OpenAPI body of API {id}")),
         ((_P, "Target"), _says(USER, "default route of API {id}")),
     ),
-    "AWS::Serverless::Api": (
-        ((_P, "DefinitionBody"), _says(USER, "OpenAPI definition of API {id}")),
-        ((_P, "Auth"), _says(USER, "authorizer of API {id}")),
-    ),
-    "AWS::Serverless::HttpApi": (
-        ((_P, "DefinitionBody"), _says(USER, "OpenAPI definition of API {id}")),
-        ((_P, "Auth"), _says(USER, "authorizer of API {id}")),
-    ),
+    "AWS::Serverless::Api": _SAM_API_INVOKES,
+    "AWS::Serverless::HttpApi": _SAM_API_INVOKES,
     "AWS::ElasticLoadBalancingV2::TargetGroup": (
         ((_P, "Targets"), _says(USER, "target of load balancer target group {id}")),
     ),

@@ -16,7 +16,6 @@ from iacguard.model import cdk
 from iacguard.model.intrinsics import whole_reference
 from iacguard.model.refs import ReferenceIndex, build_reference_index
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _T = TypeVar("_T")
 _EMPTY: Mapping[str, Any] = MappingNode(Span(1, 1, 1, 1))
 
@@ -52,15 +51,6 @@ class Resource:
         return value if isinstance(value, str) else None
 
     @property
-    def depends_on(self) -> tuple[str, ...]:
-        value = self.node.get("DependsOn")
-        if isinstance(value, str):
-            return (value,)
-        if isinstance(value, list):
-            return tuple(v for v in value if isinstance(v, str))
-        return ()
-
-    @property
     def path(self) -> tuple[str, str]:
         return ("Resources", self.logical_id)
 
@@ -80,7 +70,6 @@ class Template:
     parameters: dict[str, Parameter]
     conditions: frozenset[str]
     outputs: Mapping[str, Any]
-    transforms: tuple[str, ...]
     parameter_values: dict[str, Any] = field(default_factory=dict)
     stack_name: str = ""
     #: The CloudFormation stack name (CDK ``stackName``), which other stacks' references use.
@@ -96,10 +85,6 @@ class Template:
     def root(self) -> Mapping[str, Any]:
         data = self.document.data
         return data if isinstance(data, dict) else _EMPTY
-
-    @property
-    def is_sam(self) -> bool:
-        return SAM_TRANSFORM in self.transforms
 
     @property
     def globals(self) -> Mapping[str, Any]:
@@ -171,15 +156,6 @@ def _parameters(data: Mapping[str, Any]) -> dict[str, Parameter]:
     return result
 
 
-def _transforms(data: Mapping[str, Any]) -> tuple[str, ...]:
-    value = data.get("Transform")
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(v for v in value if isinstance(v, str))
-    return ()
-
-
 def build_template(
     document: LoadedDocument,
     display_path: str,
@@ -216,7 +192,6 @@ def build_template(
         if isinstance(conditions, dict)
         else frozenset(),
         outputs=outputs if isinstance(outputs, dict) else _EMPTY,
-        transforms=_transforms(data),
         parameter_values=dict(parameter_values or {}),
     )
     template.refs = build_reference_index(resources)

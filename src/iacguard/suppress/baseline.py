@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from iacguard.engines.codes import is_code
@@ -37,10 +37,19 @@ class BaselineEntry:
     def sort_key(self) -> tuple[str, str, str, str, str]:
         return (self.file, self.logical_id, self.rule_id, self.property_path, self.fingerprint)
 
+    @classmethod
+    def of(cls, finding: Finding) -> BaselineEntry:
+        """What a baseline keeps of a finding: its fingerprint and what people read in review."""
+        return cls(**{key: getattr(finding, key) for key in ENTRY_KEYS})
+
     def describe(self) -> str:
         where = f"{self.file} {self.logical_id}".strip()
         at = f" at {self.property_path}" if self.property_path else ""
         return f"{self.rule_id} {where}{at}"
+
+
+#: The keys of one entry in a baseline file, in the order they are written.
+ENTRY_KEYS = tuple(entry_field.name for entry_field in fields(BaselineEntry))
 
 
 @dataclass(frozen=True)
@@ -65,17 +74,7 @@ def entries_from(findings: Iterable[Finding]) -> list[BaselineEntry]:
     unique: dict[str, BaselineEntry] = {}
     for finding in findings:
         if can_be_baselined(finding):
-            unique.setdefault(
-                finding.fingerprint,
-                BaselineEntry(
-                    fingerprint=finding.fingerprint,
-                    rule_id=finding.rule_id,
-                    file=finding.file,
-                    logical_id=finding.logical_id,
-                    property_path=finding.property_path,
-                    message=finding.message,
-                ),
-            )
+            unique.setdefault(finding.fingerprint, BaselineEntry.of(finding))
     return sorted(unique.values(), key=lambda entry: entry.sort_key)
 
 
@@ -85,17 +84,7 @@ def render_baseline(entries: Sequence[BaselineEntry]) -> str:
         "tool": "iacguard",
         "about": "Findings accepted when this baseline was written. "
         "'iacguard check --baseline FILE' reports them as suppressed; only new findings fail.",
-        "findings": [
-            {
-                "fingerprint": entry.fingerprint,
-                "rule_id": entry.rule_id,
-                "file": entry.file,
-                "logical_id": entry.logical_id,
-                "property_path": entry.property_path,
-                "message": entry.message,
-            }
-            for entry in entries
-        ],
+        "findings": [asdict(entry) for entry in entries],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -133,7 +122,7 @@ def read_baseline(path: Path) -> Baseline:
 
 
 def _entry(item: object, display: str, index: int) -> BaselineEntry:
-    keys = ("fingerprint", "rule_id", "file", "logical_id", "property_path", "message")
+    keys = ENTRY_KEYS
     if not isinstance(item, dict) or not all(isinstance(item.get(key, ""), str) for key in keys):
         raise IacguardError(f"{display}: findings[{index}] is not a baseline entry")
     if not item.get("fingerprint"):

@@ -9,13 +9,14 @@ fixtures, with no table to edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.findings import Outcome, Role
 from iacguard.load.parse import Span, span_of
+from iacguard.model.alarm_health import dead_gate
 from iacguard.model.template import Resource, Template
 from iacguard.model.truth import Branch, Truth, branches_of, decide
 from iacguard.model.values import Assumption, Resolved, Resolver, Unknown
@@ -138,6 +139,20 @@ def verdict_from_truth(
     if passes is None:
         return unknown(path, unknown_reason, values=values)
     return Verdict(Outcome.FAIL, path, values, assumptions)
+
+
+def dead_gate_verdict(
+    template: Template, names: Sequence[Resolved], path: tuple[Any, ...], context: str = ""
+) -> Verdict | None:
+    """FAIL at ``path`` when none of the alarms a deployment gate names (CodeDeploy, ECS, SAM)
+    can ever fire (model/alarm_health.py): such a gate never rolls anything back. Names that
+    hold only under a condition decide nothing. ``context`` is said before the reason."""
+    if not names or any(resolved.assumptions for resolved in names):
+        return None
+    problem = dead_gate(template, [resolved.value for resolved in names])
+    if problem is None:
+        return None
+    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": context + problem})
 
 
 def passing_unless(verdicts: Iterable[Verdict]) -> list[Verdict]:

@@ -22,17 +22,6 @@ REFERENCE_LABELS = {
     "urls": "Further reading",
 }
 
-THEMES = {
-    "rollback": "Rollback and deployment safety",
-    "alarms": "Alarms and monitoring",
-    "ecr": "ECR scanning and hygiene",
-    "retention": "Lifecycle and retention",
-    "pipeline": "Pipeline and CodeBuild hygiene",
-    "data-protection": "Data-loss protection",
-    "validation": "Embedded document validation",
-    "change-safety": "Change safety (comparing two versions of the templates)",
-}
-
 #: What the "Resources" line says of a change-safety rule, which has no resource types.
 CHANGE_RULE_SCOPE = "any, comparing BASE with HEAD (iacguard diff, iacguard check --base)"
 

@@ -19,7 +19,7 @@ from iacguard.engines.rules.checks import CHECKS
 from iacguard.engines.rules.conditions import evaluate
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import Evaluation, Finding, Outcome, Severity
-from iacguard.load.parse import Span, span_of
+from iacguard.load.parse import span_of
 from iacguard.model.decisions import Choice, deploy_time_choices
 from iacguard.model.describe import describe, describe_assumptions
 from iacguard.model.template import Resource, Template
@@ -200,14 +200,10 @@ def _finding(
         return code_finding(
             RULE_ERROR,
             f"rule {rule.id} failed on {resource.logical_id}: {verdict.values['error']}",
-            template.display_path,
-            span,
+            span=span,
             outcome=Outcome.ERROR,
-            logical_id=resource.logical_id,
-            resource_type=resource.type,
-            construct_path=resource.cdk_path,
-            stack=template.stack_name,
             crashed_rule=rule.id,
+            **_about(template, resource),
         )
     values = _message_values(resource, verdict, rule_options)
     choices = deploy_time_choices(template, verdict.assumptions)
@@ -223,18 +219,15 @@ def _finding(
         outcome=verdict.outcome,
         help_uri=rule.help_uri,
         role=verdict.role,
-        **_location(template, resource, span),
+        **span._asdict(),
+        **_about(template, resource),
     )
 
 
-def _location(template: Template, resource: Resource, span: Span) -> dict[str, Any]:
-    """Where a finding about this resource is: the same fields for every finding."""
+def _about(template: Template, resource: Resource) -> dict[str, Any]:
+    """Which resource a finding is about: the same fields for every finding, crash or not."""
     return {
         "file": template.display_path,
-        "start_line": span.start_line,
-        "start_column": span.start_column,
-        "end_line": span.end_line,
-        "end_column": span.end_column,
         "logical_id": resource.logical_id,
         "resource_type": resource.type,
         "construct_path": resource.cdk_path,

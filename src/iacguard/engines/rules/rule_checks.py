@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from iacguard.errors import RuleFileError
+from iacguard.load.cfnlint_schemas import cfnlint_schemas_dir
 from iacguard.load.parse import span_of
 from iacguard.suggest import did_you_mean
 
@@ -25,7 +25,6 @@ CONDITION_KEYS = (
     "all", "any", "not", "path", "exists", "absent", "empty", "equals", "not-equals", "in",
     "not-in", "regex", "not-regex", "gt", "ge", "lt", "le", "referenced-by", "references",
 )
-RELATIONSHIP_KEYS = ("types", "path", "where")
 #: What a resource has besides its properties.
 RESOURCE_ATTRIBUTES = (
     "Type", "Properties", "DeletionPolicy", "UpdateReplacePolicy", "Metadata", "DependsOn",
@@ -201,7 +200,7 @@ def _properties(schema: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str,
 def resource_schema(resource_type: str) -> Mapping[str, Any] | None:
     """cfn-lint's resource schema of ``resource_type`` (us-east-1), read from its package data
     without importing cfn-lint; None when cfn-lint has no schema for the type."""
-    schemas = _schemas_dir()
+    schemas = cfnlint_schemas_dir()
     if schemas is None:
         return None
     name = _provider_index(str(schemas)).get(resource_type)
@@ -213,17 +212,6 @@ def resource_schema(resource_type: str) -> Mapping[str, Any] | None:
     except (OSError, ValueError):
         return None
     return schema
-
-
-def _schemas_dir() -> Path | None:
-    """cfn-lint's data/schemas folder, found without importing cfn-lint (about a second)."""
-    spec = importlib.util.find_spec("cfnlint")
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    for location in locations:
-        candidate = Path(location) / "data" / "schemas"
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 @functools.lru_cache(maxsize=1)

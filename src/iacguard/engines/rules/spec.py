@@ -42,10 +42,6 @@ class RuleSpec:
     def help_uri(self) -> str:
         return f"{DOCS_BASE_URL}#{self.id.lower()}-{self.name}"
 
-    @property
-    def theme(self) -> str:
-        return self.tags[0] if self.tags else ""
-
     def with_severity(self, severity: Severity) -> RuleSpec:
         return replace(self, severity=severity)
 

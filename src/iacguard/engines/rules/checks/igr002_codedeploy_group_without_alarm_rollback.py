@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
+from iacguard.engines.rules.api import CheckContext, Verdict, dead_gate_verdict, rule_check
 from iacguard.engines.rules.requirements import (
     Requirement,
     check_requirements,
     enabled_section,
 )
 from iacguard.findings import Outcome
-from iacguard.model.alarm_health import dead_gate
 from iacguard.model.template import Template
 from iacguard.model.values import is_intrinsic
 
@@ -110,13 +109,7 @@ def _too_many_alarms(ctx: CheckContext) -> Verdict | None:
 def alarms_never_fire(ctx: CheckContext) -> Verdict | None:
     """Alarms that can never fire (model/alarm_health.py) never stop a deployment."""
     names = ctx.lookup(f"{_ALARM_CONFIGURATION}.Alarms.*.Name")
-    if not names or any(resolved.assumptions for resolved in names):
-        return None
-    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
-    if problem is None:
-        return None
-    path = ("Properties", "AlarmConfiguration", "Alarms")
-    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
+    return dead_gate_verdict(ctx.template, names, ("Properties", "AlarmConfiguration", "Alarms"))
 
 
 def _wrong_alarm_reference(ctx: CheckContext) -> Verdict | None:

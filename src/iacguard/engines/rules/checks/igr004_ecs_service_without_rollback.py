@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
+from iacguard.engines.rules.api import CheckContext, Verdict, dead_gate_verdict, rule_check
 from iacguard.engines.rules.conditions import evaluate
 from iacguard.findings import Outcome
-from iacguard.model.alarm_health import dead_gate
 from iacguard.model.describe import describe
 from iacguard.model.truth import decide
 from iacguard.model.values import ABSENT, flag_value
@@ -94,14 +93,9 @@ def _alarms_never_fire(ctx: CheckContext) -> Verdict | None:
     if only_alarms.outcome is not Outcome.FAIL or only_alarms.assumptions:
         return None
     names = ctx.lookup(f"{_DEPLOYMENT}.Alarms.AlarmNames.*")
-    if not names or any(resolved.assumptions for resolved in names):
-        return None
-    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
-    if problem is None:
-        return None
-    problem = f"no deployment circuit breaker rolls it back, and {problem}"
     path = ("Properties", "DeploymentConfiguration", "Alarms", "AlarmNames")
-    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
+    context = "no deployment circuit breaker rolls it back, and "
+    return dead_gate_verdict(ctx.template, names, path, context)
 
 
 def _failure(ctx: CheckContext, verdict: Verdict) -> Verdict:

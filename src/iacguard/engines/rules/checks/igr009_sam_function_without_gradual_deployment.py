@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iacguard.engines.rules.api import CheckContext, Verdict, rule_check
+from iacguard.engines.rules.api import CheckContext, Verdict, dead_gate_verdict, rule_check
 from iacguard.engines.rules.conditions import EvaluationScope, evaluate
 from iacguard.engines.rules.requirements import Requirement, check_requirements
 from iacguard.engines.rules.roles import (
@@ -17,7 +17,6 @@ from iacguard.engines.rules.roles import (
     judged_by_role,
 )
 from iacguard.findings import Outcome
-from iacguard.model.alarm_health import dead_gate
 from iacguard.model.function_roles import AT_EDGE
 from iacguard.model.sam import function_with_globals
 from iacguard.model.template import Resource
@@ -82,13 +81,8 @@ def _alarms_never_fire(ctx: CheckContext, function: Resource) -> Verdict | None:
     """DeploymentPreference.Alarms that can never fire (model/alarm_health.py) never roll a
     bad version back."""
     names = ctx.resolver.lookup(function.node, f"{_PREFERENCE}.Alarms.*")
-    if not names or any(resolved.assumptions for resolved in names):
-        return None
-    problem = dead_gate(ctx.template, [resolved.value for resolved in names])
-    if problem is None:
-        return None
     path = ("Properties", "DeploymentPreference", "Alarms")
-    return Verdict(Outcome.FAIL, path, {"value": names[0].value, "problem": problem})
+    return dead_gate_verdict(ctx.template, names, path)
 
 
 def _point_into_function(ctx: CheckContext, verdict: Verdict) -> Verdict:
