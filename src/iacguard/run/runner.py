@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from iacguard.discover.boundary import Boundary
 from iacguard.discover.walk import Candidate, discover
 from iacguard.engines import Engine, EngineRun, check_with, chosen_engines
+from iacguard.engines.codes import VALIDATION_TIMED_OUT
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import FileProblem, Finding, Report
 from iacguard.globs import any_path_matches, path_matches
@@ -262,9 +263,15 @@ def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint
     if cached is not None and _accounts_for(unit, cached):
         return cached
     result = check_unit(unit, settings)
-    if cache is not None:
+    if cache is not None and _cacheable(result):
         cache.put(key, result)
     return result
+
+
+def _cacheable(report: Report) -> bool:
+    """A template whose validation was stopped for time is validated again by the next run
+    (which may have a larger budget, or a less busy machine), not answered from the cache."""
+    return not any(finding.rule_id == VALIDATION_TIMED_OUT.id for finding in report.findings)
 
 
 def cached_result(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
