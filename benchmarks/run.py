@@ -11,7 +11,7 @@ whole process (wall time, or user+sys CPU of the child where the row says CPU) a
 peak RSS; a ratio is iacguard's figure over the peer's, measured in the same run. The table ends
 with how many targets were met; the script exits 1 when one is missed. ``--venv DIR`` keeps the
 environment for the next run (the wheel is reinstalled each time); ``--quick`` is a smoke run
-(one repeat, no corpus, smaller generated templates).
+(one repeat, no corpus, smaller generated templates) that prints the table and exits 0.
 
 Why the earlier script said 0.76x for one template with validation where side by side gave 1.18x:
 it timed whatever ``shutil.which("cfn-lint")`` found first on PATH. On the development machine
@@ -431,7 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: one repeat, no corpus, small generated templates")
+                        help="a smoke run: one repeat, no corpus, small generated templates, "
+                        "exit 0")
     parser.add_argument("--venv", type=Path, default=None,
                         help="the benchmark's environment (kept; default: a temporary one)")
     args = parser.parse_args(argv)
@@ -454,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(bench.rows)
+    if args.quick:  # a smoke run: one repeat of smaller inputs judges nothing
+        return 0
     return 0 if all(row.met is not False for row in bench.rows) else 1
 
 
