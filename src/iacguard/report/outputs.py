@@ -165,7 +165,7 @@ def print_report(
     format_name: str, report: Report, exit_code: int, stream: IO[str], console: ConsoleOptions
 ) -> None:
     """Write to a stream; only the console format on a colour terminal uses rich."""
-    if format_name == CONSOLE and console.color:
+    if format_name == CONSOLE:  # written as it is drawn, with colour or without
         write_console(report, read_sources(report), stream, console)
     else:
         stream.write(render(format_name, report, exit_code, console))
