@@ -360,7 +360,10 @@ def check_all(
         results[index] = report
     if settings.cache_dir is not None:
         ResultCache(settings.cache_dir).prune()
-    return [report for report in results if report is not None]
+    return [
+        report if report is not None else unit_failed(unit, "internal error: never checked")
+        for unit, report in zip(units, results, strict=True)
+    ]
 
 
 def _guarded_lookup(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
