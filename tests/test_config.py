@@ -441,7 +441,7 @@ def test_config_command_shows_values_and_where_they_came_from(iacguard: Invoke) 
                                                    "(.iacguard.yaml)"]
     assert rows["output"].split() == ["output", '["sarif:reports/iacguard.sarif"]',
                                       "(.iacguard.yaml)"]
-    assert len(rows) == 18
+    assert len(rows) == 19
 
 
 def test_config_command_json_and_isolated(iacguard: Invoke) -> None:

@@ -7,8 +7,9 @@ hang, a crash of the whole run or a silent pass. Cases are batched into one run 
 assertions stay exact, so the suite stays cheap in CI.
 
 Two cases are slow inside cfn-lint itself, not in iacguard (a 600-link condition chain, a
-200 KB ``!Sub '${${${...'``): cfn-lint needs minutes for them. They run with --no-validate
-until the per-template validation budget (--validate-timeout) lands.
+200 KB ``!Sub '${${${...'``): cfn-lint needs minutes for them. They run with validation and a
+small --validate-timeout: cfn-lint is stopped on them (IG0008, a notice), their own rules still
+report, and the good template beside them is validated as usual.
 """
 
 from __future__ import annotations
@@ -396,9 +397,29 @@ def test_a_signal_stops_a_parallel_run_promptly(tmp_path: Path, sent: int) -> No
     assert "Traceback" not in err
 
 
+#: A template cfn-lint validates in well under a second, with one cfn-lint finding.
+TYPO = ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n"
+        "    Type: AWS::SNS::Topic\n    Properties:\n      TopicNam: x\n")
+TYPO_FINDING = ("typo.yaml", 6, "cfn-lint/E3002")
+#: Long enough for cfn-lint to validate the good templates on a busy machine, far shorter than
+#: what it needs for the slow ones.
+BUDGET = "8"
+
+
+def stopped_validation(run: Run, name: str) -> None:
+    """cfn-lint was stopped on ``name``: one IG0008 finding, one notice naming it."""
+    assert [(f["file"], f["rule_id"]) for f in run.report["findings"]
+            if f["rule_id"] == "IG0008"] == [(name, "IG0008")]
+    stderr_lines_are_notices(run)
+    assert f"iacguard: notice: {name}: not validated: cfn-lint was stopped after {BUDGET} s" \
+        in run.stderr
+
+
 def test_a_long_condition_chain_with_parameters(tmp_path: Path) -> None:
-    """600 conditions each built on the last, decided by --parameter: no RecursionError."""
+    """600 conditions each built on the last, decided by --parameter: no RecursionError, and
+    cfn-lint (minutes on it) stopped by the validation budget."""
     root = repository(tmp_path / "repo")
+    (root / "typo.yaml").write_text(TYPO)
     lines = ["Parameters:", "  Stage: {Type: String, AllowedValues: [prod, dev]}",
              "Conditions:", "  C0: !Equals [!Ref Stage, prod]"]
     lines += [f"  C{i}: !And [!Condition C{i - 1}, !Equals [!Ref Stage, prod]]"
@@ -406,24 +427,30 @@ def test_a_long_condition_chain_with_parameters(tmp_path: Path) -> None:
     lines += ["Resources:", "  Repo:", "    Type: AWS::ECR::Repository", "    Condition: C599",
               "    Properties: {RepositoryName: chained}"]
     (root / "chain.yaml").write_text("\n".join(lines) + "\n")
-    deployed = check(root, tmp_path / "cache", "--parameter", "Stage=prod", ".", validate=False)
+    budget = ("--validate-timeout", BUDGET)
+    deployed = check(root, tmp_path / "cache", *budget, "--parameter", "Stage=prod", ".")
     assert deployed.code == 1, deployed.stderr
-    assert {GOOD_FINDING, ("chain.yaml", 608, "IGE001")} <= deployed.findings()
-    left_out = check(root, tmp_path / "cache", "--parameter", "Stage=dev", ".", validate=False)
-    assert "chain.yaml" not in {file for file, _, _ in left_out.findings()}
-    assert GOOD_FINDING in left_out.findings()
+    assert {GOOD_FINDING, TYPO_FINDING, ("chain.yaml", 608, "IGE001")} <= deployed.findings()
+    stopped_validation(deployed, "chain.yaml")
+    left_out = check(root, tmp_path / "cache", *budget, "--parameter", "Stage=dev", ".")
+    assert {file for file, _, rule in left_out.findings() if rule != "IG0008"} == {
+        "good.yaml", "typo.yaml"}
+    assert {GOOD_FINDING, TYPO_FINDING} <= left_out.findings()
+    stopped_validation(left_out, "chain.yaml")  # never answered from the cache
 
 
 def test_an_unclosed_sub_is_checked_in_linear_time(tmp_path: Path) -> None:
     root = repository(tmp_path / "repo")
+    (root / "typo.yaml").write_text(TYPO)
     (root / "sub.yaml").write_text(
         "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n"
         "      TopicName: !Sub '" + "${" * 100_000 + "'\n"
     )
-    run = check(root, tmp_path / "cache", ".", validate=False)
-    assert run.seconds < 20
-    assert GOOD_FINDING in run.findings()
+    run = check(root, tmp_path / "cache", "--validate-timeout", BUDGET, ".")
+    assert run.seconds < 30
+    assert {GOOD_FINDING, TYPO_FINDING} <= run.findings()
     assert "sub.yaml" in run.report["files"]["checked"]
+    stopped_validation(run, "sub.yaml")
 
 
 def _deep_json(levels: int) -> str:

@@ -139,3 +139,37 @@ def test_bad_shard_argument_is_a_usage_error(tmp_path: Path) -> None:
     result = _cli("check", "--shard", "4/3", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert "--shard '4/3': expected K/N" in result.stderr
+
+
+#: Runs ``iacguard check`` through the command line's own entry point in this interpreter, then
+#: says which heavy engine packages the run imported (on standard error, after the report).
+_CHECK_THEN_LIST_IMPORTS = """
+import sys
+from iacguard.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted({name.split('.')[0] for name in sys.modules} & {'cfnlint', 'checkov', 'sympy'})
+print('imported:', ','.join(heavy), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_fully_cached_run_never_imports_cfn_lint(tmp_path: Path, jobs: str) -> None:
+    """Every template answered by the cache: the run costs reading entries, not starting
+    cfn-lint (a second and 100 MiB); the report is the one the cold run gave."""
+    root = tmp_path / "tree"
+    for folder in sorted((FIXTURES / "rules").iterdir())[:6]:
+        shutil.copytree(folder, root / folder.name)
+    command = [sys.executable, "-c", _CHECK_THEN_LIST_IMPORTS, "check", "--jobs", jobs,
+               "--cache-dir", str(tmp_path / "cache"), "--format", "json", "."]
+    runs = [subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+            for _ in range(2)]
+    cold, warm = runs
+    assert cold.returncode == warm.returncode == 1, cold.stderr
+    assert "imported: cfnlint" in cold.stderr  # validation ran: the check below can fail
+    assert warm.stderr.splitlines()[-1] == "imported: ", warm.stderr
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    assert any(f["source"] == "cfn-lint" for f in json.loads(warm.stdout)["findings"])

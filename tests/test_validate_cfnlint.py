@@ -145,6 +145,19 @@ def test_sam_template_is_validated_after_cfn_lint_transforms_it(tmp_path: Path) 
     assert (finding.logical_id, finding.resource_type) == ("Handler", "AWS::Serverless::Function")
 
 
+def test_a_templates_own_cfn_lint_settings_stay_with_that_template(tmp_path: Path) -> None:
+    """cfn-lint's configuration is shared by the templates of a run (as its command line shares
+    it): what one template's Metadata/cfn-lint turns off must not be off for the next one."""
+    quiet = write(tmp_path, "a-quiet.yaml", INVALID_PROPERTY.replace(
+        'AWSTemplateFormatVersion: "2010-09-09"\n',
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Metadata:\n  cfn-lint:\n    config:\n      ignore_checks: [E3002]\n", 1))
+    loud = write(tmp_path, "b-loud.yaml", INVALID_PROPERTY)
+    findings = check(quiet, loud, jobs=1)
+    assert {(f.file, f.rule_id) for f in findings if f.source == "cfn-lint"} == {
+        ("b-loud.yaml", "cfn-lint/E3002")}
+
+
 def test_regions_are_passed_to_cfn_lint(tmp_path: Path) -> None:
     template = write(tmp_path, "agent.yaml", """\
         AWSTemplateFormatVersion: "2010-09-09"

@@ -23,6 +23,7 @@ _VALUE_TYPES: Mapping[ValueType, Any] = {
     ValueType.FILE: click.Path(path_type=Path, dir_okay=False),
     ValueType.FOLDER: click.Path(path_type=Path, file_okay=False),
     ValueType.COUNT: click.IntRange(min=1),
+    ValueType.SECONDS: click.FloatRange(min=0),
 }
 
 

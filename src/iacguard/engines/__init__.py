@@ -58,6 +58,9 @@ class EngineSettings(Protocol):
     def regions(self) -> Sequence[str]: ...
 
     @property
+    def validate_timeout(self) -> float: ...
+
+    @property
     def show_unknown(self) -> bool: ...
 
     @property

@@ -12,9 +12,13 @@ the template, such as E3043 for nested stacks, see the same thing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
-from collections.abc import Iterable, Sequence
+import signal
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +42,8 @@ LOG = logging.getLogger(__name__)
 SOURCE = CFN_LINT
 RULE_ID_PREFIX = "cfn-lint/"
 DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1",)
+#: Seconds cfn-lint may spend on one template (--validate-timeout; 0 = no limit).
+DEFAULT_VALIDATE_TIMEOUT = 60.0
 
 _SEVERITIES = {
     "error": Severity.ERROR,
@@ -68,20 +74,29 @@ class CfnLintEngine(Engine):
         return package_version("cfn-lint")
 
     def check(self, unit: Sequence[Template], run: EngineRun) -> EngineResult:
+        from iacguard.engines.codes import VALIDATION_TIMED_OUT
+
         settings = run.settings
         result = EngineResult()
         for template in unit:
             withheld = _withheld_nested_templates(template, run.boundary)
-            result.findings.extend(validate_template(
+            findings = validate_template(
                 template, settings.regions, settings.select, settings.ignore,
-                open_nested=not withheld,
-            ))
+                open_nested=not withheld, timeout=settings.validate_timeout,
+            )
+            result.findings.extend(findings)
             result.notices.extend(
                 f"{template.display_path}: cfn-lint validated it without opening the nested "
                 f"template {location!r}: that path leads outside the checked paths and the "
                 "repository, or is not a regular file of at most 5 MiB"
                 for location in withheld
             )
+            if any(finding.rule_id == VALIDATION_TIMED_OUT.id for finding in findings):
+                result.notices.append(
+                    f"{template.display_path}: not validated: cfn-lint was stopped after "
+                    f"{settings.validate_timeout:g} s (--validate-timeout); iacguard's rules "
+                    "checked it"
+                )
         return result
 
 
@@ -119,13 +134,22 @@ def validate_template(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     open_nested: bool = True,
+    timeout: float = 0.0,
 ) -> list[Finding]:
-    """cfn-lint's findings for one template; a cfn-lint crash becomes one IG0006 finding.
+    """cfn-lint's findings for one template; a cfn-lint crash becomes one IG0006 finding, and
+    validation stopped after ``timeout`` seconds (0: never) one IG0008 finding.
     ``open_nested=False``: cfn-lint opens no nested template the template names."""
     if not validation_selected(select, ignore):
         return []
     try:
-        matches = lint_template(template, tuple(regions), open_nested)
+        prepare_validation()  # outside the budget: cfn-lint's start costs the same for all
+        with time_budget(timeout):
+            matches = lint_template(template, tuple(regions), open_nested)
+    except ValidationTimedOut:
+        # The rules were stopped mid-run and may hold that run's state: start afresh.
+        _rule_collection.cache_clear()
+        stopped = timed_out_finding(template, timeout)
+        return [stopped] if finding_selected(stopped, (), ignore) else []
     except Exception as error:  # cfn-lint failing on one template must not end the run
         LOG.debug("cfn-lint crashed on %s", template.display_path, exc_info=True)
         crash = crash_finding(template, error)
@@ -135,6 +159,39 @@ def validate_template(
         match_to_finding(match, template) for match in matches if not _known_false_positive(match)
     ]
     return [f for f in findings if finding_selected(f, select, ignore)]
+
+
+class ValidationTimedOut(BaseException):
+    """Raised by the timer into the validating thread. A BaseException, so that cfn-lint's own
+    ``except Exception`` (which turns a failing rule into a match) does not swallow it."""
+
+
+def _expired(signum: int, frame: object) -> None:
+    raise ValidationTimedOut
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`ValidationTimedOut` in this thread after ``seconds`` (0: no budget).
+
+    A real-time timer and SIGALRM, not a child process: cfn-lint is pure Python, so the signal
+    handler runs between two bytecodes of the validating thread and the exception unwinds
+    cfn-lint like any other; setting a timer costs microseconds, where a process per template
+    costs milliseconds. Only the main thread receives signals, and every check runs there (in
+    this process or in a worker process); anywhere else the template is validated unbounded.
+    """
+    if seconds <= 0 or not hasattr(signal, "setitimer") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _known_false_positive(match: Any) -> bool:
@@ -149,15 +206,12 @@ def lint_template(
     """Run cfn-lint over one template the same way its command line runs over that file.
     With ``open_nested=False`` it is handed the decoded template without its file name, and so
     opens no nested template (``TemplateURL``) relative to it."""
-    from cfnlint.config import ConfigMixIn
     from cfnlint.decode import decode, decode_str
     from cfnlint.runner import run_template_by_data, run_template_by_file_path
 
     rules = _rule_collection()
     _refuse_schema_download()
-    # A fresh config per template: cfn-lint stores the template's own Metadata/cfn-lint
-    # settings on it while running.
-    config = ConfigMixIn(regions=list(regions))
+    config = _config(regions)
     path = template.document.path
     if path.is_file() and not open_nested:
         data, parse_errors = decode(str(path))
@@ -178,6 +232,17 @@ def lint_template(
     return list(run_template_by_data(data, config, rules))
 
 
+@functools.lru_cache(maxsize=4)
+def _config(regions: tuple[str, ...]) -> Any:
+    """cfn-lint's configuration for these regions, shared by the templates of the run as its
+    own command line shares one between the files it is given: running a template replaces
+    (not merges) the settings the template's Metadata/cfn-lint gives, first thing. Building one
+    reads cfn-lint's configuration files and parses its arguments (5 ms, per template before)."""
+    from cfnlint.config import ConfigMixIn
+
+    return ConfigMixIn(regions=list(regions))
+
+
 @functools.lru_cache(maxsize=1)
 def _rule_collection() -> Any:
     """cfn-lint's rules, loaded once per process: importing ~300 rule modules takes ~0.5 s."""
@@ -196,6 +261,10 @@ def _rule_collection() -> Any:
         else:
             rules.update(Rules.create_from_module(location))
     rules.update(Rules.create_from_custom_rules_file(config.custom_rules))
+    # cfn-lint's modules, schemas and rules live as long as the process: leave them out of the
+    # collector's passes (about a tenth of validation's time went to collections walking
+    # them), and out of the pages worker processes would copy by touching reference counts.
+    gc.freeze()
     return rules
 
 
@@ -293,5 +362,15 @@ def crash_finding(template: Template, error: BaseException) -> Finding:
     return code_finding(VALIDATION_CRASHED, message, template.display_path,
                         stack=template.stack_name, source=SOURCE)
 
+
+def timed_out_finding(template: Template, seconds: float) -> Finding:
+    from iacguard.engines.codes import VALIDATION_TIMED_OUT, code_finding
+
+    message = (
+        f"cfn-lint did not finish validating this template within {seconds:g} s "
+        "(--validate-timeout) and was stopped; the template was not validated"
+    )
+    return code_finding(VALIDATION_TIMED_OUT, message, template.display_path,
+                        stack=template.stack_name, source=SOURCE)
 
 ENGINE = CfnLintEngine()

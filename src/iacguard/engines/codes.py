@@ -133,6 +133,26 @@ INVALID_SUPPRESSION = _code(
     "Write the suppression in one of the documented forms (see docs/suppressions.md).",
 )
 
+VALIDATION_TIMED_OUT = _code(
+    "IG0008", "validation-timed-out", "cfn-lint validates every template within its time budget",
+    Severity.ERROR, TOOL_ERRORS_TAG,
+    {
+        "why": "Some templates make cfn-lint run for minutes or hours (long condition chains,\n"
+        "large Fn::ForEach products). iacguard stops cfn-lint on a template after\n"
+        "--validate-timeout seconds (60 by default), so one template cannot stall a\n"
+        "pipeline. The template was not validated, so this is an error finding (exit 1\n"
+        "under the default --fail-on error) and a notice, never a silent pass. iacguard's\n"
+        "own rules still check the template, the other templates are validated as usual,\n"
+        "and the result is not cached, so the next run tries again.",
+        "failing-example": "# A template whose validation takes longer than --validate-timeout, "
+        "for instance\n# hundreds of conditions each built on the one before.\n",
+        "passing-example": "# The same template with fewer chained conditions, or a run with a "
+        "larger budget:\n# iacguard check --validate-timeout 300 template.yaml\n",
+    },
+    "Simplify the template's conditions, raise --validate-timeout (0 = no limit), or skip\n"
+    "validation of the file with --no-validate in a separate run.",
+)
+
 #: Every code, by id.
 CODES: tuple[RuleSpec, ...] = (
     RULE_ERROR,
@@ -141,6 +161,7 @@ CODES: tuple[RuleSpec, ...] = (
     UNUSED_SUPPRESSION,
     VALIDATION_CRASHED,
     INVALID_SUPPRESSION,
+    VALIDATION_TIMED_OUT,
 )
 CODE_IDS = frozenset(code.id for code in CODES)
 #: The codes the suppression pass reports, which ``ignore`` and ``severity`` apply to.

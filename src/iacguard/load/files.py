@@ -90,7 +90,12 @@ def read_bounded(path: Path, limit: int = MAX_TEMPLATE_BYTES) -> bytes:
     descriptor = _open_regular(path)
     try:
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            raw = handle.read(limit + 1)
+            # Sized by the file, not the limit: reading asks for a buffer of the size asked
+            # for, and a 64 MiB buffer per small file is most of a cached run's memory.
+            expected = min(os.fstat(descriptor).st_size, limit) + 1
+            raw = handle.read(expected)
+            if len(raw) == expected and expected <= limit:  # it grew meanwhile: read on
+                raw += handle.read(limit + 1 - expected)
     except OSError as error:
         raise FileReadError(_os_reason(error)) from None
     finally:

@@ -183,10 +183,12 @@ def write_console(
 ) -> None:
     # Template values and file names reach every line; each line is escaped once, here.
     rendered = render_lines(report, sources, options)
-    lines = [(printable_line(text), style) for text, style in rendered]
     if not options.color:
-        stream.write("".join(text + "\n" for text, _ in lines))
+        # Line by line: a report of thousands of findings is never held twice as one text.
+        for text, _ in rendered:
+            stream.write(printable_line(text) + "\n")
         return
+    lines = [(printable_line(text), style) for text, style in rendered]
     from rich.console import Console
     from rich.text import Text
 

@@ -104,13 +104,32 @@ def _reject_duplicates(targets: Iterable[OutputTarget]) -> None:
         seen[key] = target.format
 
 
-def read_sources(report: Report) -> dict[str, list[str]]:
+def read_sources(report: Report) -> Mapping[str, list[str]]:
     """Source lines of the files with findings, for the console's code excerpts."""
-    sources: dict[str, list[str]] = {}
-    for finding in report.findings:
-        if finding.file not in sources:
-            sources[finding.file] = _read_lines(finding.file)
-    return sources
+    return _SourceLines(dict.fromkeys(finding.file for finding in report.findings))
+
+
+class _SourceLines(Mapping[str, list[str]]):
+    """Each file's lines read when its first excerpt is drawn, and only the last file's kept:
+    findings come sorted by file, and holding every checked file's text at once was most of
+    the memory of a run over a large repository."""
+
+    def __init__(self, files: Mapping[str, None]) -> None:
+        self._files = files
+        self._last: tuple[str, list[str]] | None = None
+
+    def __getitem__(self, path: str) -> list[str]:
+        if path not in self._files:
+            raise KeyError(path)
+        if self._last is None or self._last[0] != path:
+            self._last = (path, _read_lines(path))
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def _read_lines(path: str) -> list[str]:
@@ -146,7 +165,7 @@ def print_report(
     format_name: str, report: Report, exit_code: int, stream: IO[str], console: ConsoleOptions
 ) -> None:
     """Write to a stream; only the console format on a colour terminal uses rich."""
-    if format_name == CONSOLE and console.color:
+    if format_name == CONSOLE:  # written as it is drawn, with colour or without
         write_console(report, read_sources(report), stream, console)
     else:
         stream.write(render(format_name, report, exit_code, console))

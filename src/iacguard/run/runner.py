@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from iacguard.discover.boundary import Boundary
 from iacguard.discover.walk import Candidate, discover
 from iacguard.engines import Engine, EngineRun, check_with, chosen_engines
+from iacguard.engines.codes import VALIDATION_TIMED_OUT
 from iacguard.engines.rules.spec import RuleSpec
 from iacguard.findings import FileProblem, Finding, Report
 from iacguard.globs import any_path_matches, path_matches
@@ -254,28 +255,54 @@ def settings_fingerprint(settings: CheckSettings) -> str:
 
 def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> Report:
     """``check_unit`` through the result cache (when one is configured)."""
-    if settings.cache_dir is None:
+    key = _cache_key(unit, settings, fingerprint)
+    if key is None:
         return check_unit(unit, settings)
+    cache = ResultCache(settings.cache_dir) if settings.cache_dir is not None else None
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None and _accounts_for(unit, cached):
+        return cached
+    result = check_unit(unit, settings)
+    if cache is not None and _cacheable(result):
+        cache.put(key, result)
+    return result
+
+
+def _cacheable(report: Report) -> bool:
+    """A template whose validation was stopped for time is validated again by the next run
+    (which may have a larger budget, or a less busy machine), not answered from the cache."""
+    return not any(finding.rule_id == VALIDATION_TIMED_OUT.id for finding in report.findings)
+
+
+def cached_result(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+                  ) -> Report | None:
+    """The unit's cached report, or None when it has to be checked. Looked up before any
+    engine is prepared, so a run that finds everything cached never imports cfn-lint."""
+    key = _cache_key(unit, settings, fingerprint)
+    if key is None or settings.cache_dir is None:
+        return None
+    cached = ResultCache(settings.cache_dir).get(key)
+    return cached if cached is not None and _accounts_for(unit, cached) else None
+
+
+def _cache_key(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> str | None:
+    """The unit's cache key; None without a cache, or when a file cannot be read (checking
+    the unit reports that)."""
+    if settings.cache_dir is None:
+        return None
     try:
         # Bounded like every read of a template: a link to /dev/zero or a pipe must not be
         # read whole (or waited on) just to compute a cache key.
         content = b"\x00".join(read_bounded(c.path, MAX_TEMPLATE_BYTES) for c in unit)
     except FileReadError:
-        return check_unit(unit, settings)  # reports the problem itself
-    cache = ResultCache(settings.cache_dir)
+        return None
     identity = "\x00".join(
         candidate.display + "\x00" + (repr(candidate.stack) if candidate.stack else "")
         for candidate in unit
     )
     if settings.change_base is not None:
         identity += "\x00" + settings.change_base.identity
-    key = cache_key(content, identity, fingerprint)
-    cached = cache.get(key)
-    if cached is not None and _accounts_for(unit, cached):
-        return cached
-    result = check_unit(unit, settings)
-    cache.put(key, result)
-    return result
+    return cache_key(content, identity, fingerprint)
 
 
 def _accounts_for(unit: Sequence[Candidate], report: Report) -> bool:
@@ -309,17 +336,50 @@ Progress = Callable[[int, int], None]
 def check_all(
     found: Sequence[Candidate], settings: CheckSettings, progress: Progress | None = None
 ) -> list[Report]:
-    """Check every candidate, in worker processes when worthwhile; results keep input order."""
+    """Check every candidate, in worker processes when worthwhile; results keep input order.
+    Units answered by the cache are taken first, so only the others cost an engine's start."""
     fingerprint = settings_fingerprint(settings) if settings.cache_dir is not None else ""
     units = work_units(found)
-    if settings.jobs <= 1 or len(units) < _PARALLEL_THRESHOLD:
-        outcomes: Iterable[Report] = (check_guarded(unit, settings, fingerprint) for unit in units)
-        results = _tracked(outcomes, len(units), progress)
+    results: list[Report | None] = [None] * len(units)
+    if settings.cache_dir is not None:
+        results = [_guarded_lookup(unit, settings, fingerprint) for unit in units]
+    todo = [index for index, result in enumerate(results) if result is None]
+    answered = len(units) - len(todo)
+    if progress is not None and answered:
+        progress(answered, len(units))
+    shifted = _shifted(progress, answered, len(units))
+    pending = [units[index] for index in todo]
+    if settings.jobs <= 1 or len(pending) < _PARALLEL_THRESHOLD:
+        outcomes: Iterable[Report] = (
+            check_guarded(unit, settings, fingerprint) for unit in pending
+        )
+        checked = _tracked(outcomes, len(pending), shifted)
     else:
-        results = _check_in_workers(units, settings, fingerprint, progress)
+        checked = _check_in_workers(pending, settings, fingerprint, shifted)
+    for index, report in zip(todo, checked, strict=True):
+        results[index] = report
     if settings.cache_dir is not None:
         ResultCache(settings.cache_dir).prune()
-    return results
+    return [
+        report if report is not None else unit_failed(unit, "internal error: never checked")
+        for unit, report in zip(units, results, strict=True)
+    ]
+
+
+def _guarded_lookup(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+                    ) -> Report | None:
+    try:
+        return cached_result(unit, settings, fingerprint)
+    except Exception:  # the check of the unit reports whatever is wrong with it
+        LOG.debug("cache lookup for %s failed", unit[0].display, exc_info=True)
+        return None
+
+
+def _shifted(progress: Progress | None, done_before: int, total: int) -> Progress | None:
+    """``progress`` for the units still to check, counted after those already answered."""
+    if progress is None or not done_before:
+        return progress
+    return lambda done, _: progress(done_before + done, total)
 
 
 def _check_as_json(

@@ -42,6 +42,11 @@ def flag(value: Any, origin: Origin) -> bool:
     return bool(value)
 
 
+def seconds(value: Any, origin: Origin) -> float:
+    """A number of seconds (the schema or the option has checked it is a number >= 0)."""
+    return float(value)
+
+
 def _written_path(written: Any, origin: Origin) -> Path:
     path = Path(str(written)).expanduser()
     if origin.folder is not None and not path.is_absolute():

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from iacguard.engines import DEFAULT_ENGINES, KNOWN_ENGINES
-from iacguard.engines.cfnlint import DEFAULT_REGIONS
+from iacguard.engines.cfnlint import DEFAULT_REGIONS, DEFAULT_VALIDATE_TIMEOUT
 from iacguard.findings import Severity
 from iacguard.report.outputs import FORMATS
 from iacguard.settings import conversions
@@ -51,6 +51,7 @@ class ValueType(enum.Enum):
     FILE = "file"
     FOLDER = "folder"
     COUNT = "count"  # a whole number, at least 1
+    SECONDS = "seconds"  # a number of seconds, at least 0
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,18 @@ class Settings:
                 "(cfn-lint).", type="boolean"),
         convert=conversions.flag,
     ), True)
+    validate_timeout: float = setting(Definition(
+        Option(("--validate-timeout",), "Stop cfn-lint's validation of a template after this "
+               "many seconds and report it (IG0008); 0 = no limit [default: 60].",
+               value_type=ValueType.SECONDS, metavar="SECONDS"),
+        _schema("Seconds cfn-lint may spend validating one template before it is stopped and "
+                "the template is reported as not validated (IG0008); 0 means no limit.",
+                type="number", minimum=0),
+        # A validation that finishes gives the same findings under any budget, and one that
+        # is stopped is never cached, so the budget cannot change a cached result.
+        affects_results=False,
+        convert=conversions.seconds,
+    ), DEFAULT_VALIDATE_TIMEOUT)
     regions: tuple[str, ...] = setting(Definition(
         _list_option("--region", "AWS region to validate against (repeatable; default "
                      "us-east-1).", "REGION"),
