@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from iacguard.ci_env import CiEnvironment, detect_ci, show_progress
+from iacguard.cli.project_files import render_buildspec
 from iacguard.engines.rules.embedded import check_buildspec_text
-from iacguard.init import render_buildspec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILDSPEC = REPO_ROOT / "examples" / "codebuild" / "buildspec.yml"
@@ -153,7 +153,7 @@ def test_example_buildspec_is_valid() -> None:
 
 def test_example_buildspec_is_what_init_writes_for_this_version() -> None:
     # One text for both; a release that bumps the version regenerates the example with
-    #   python -c "from iacguard.init import render_buildspec; print(render_buildspec(), end='')"
+    #   python -c "from iacguard.cli.project_files import render_buildspec; print(render_buildspec(), end='')"
     assert BUILDSPEC.read_text(encoding="utf-8") == render_buildspec()
 
 

@@ -15,8 +15,13 @@ import pytest
 import yaml
 
 from iacguard import PINNED_COMMIT, PINNED_PIP_SPEC
+from iacguard.cli.project_files import (
+    STARTER_CONFIG,
+    append_repository,
+    pre_commit_entry,
+    render_buildspec,
+)
 from iacguard.engines.rules.embedded import check_buildspec_text
-from iacguard.init import STARTER_CONFIG, append_repository, pre_commit_entry, render_buildspec
 from iacguard.settings.files import read_config_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

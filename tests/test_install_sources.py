@@ -22,8 +22,8 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from iacguard import DISTRIBUTION, PINNED_COMMIT, PINNED_PIP_SPEC, PROJECT_URL, __version__
+from iacguard.cli.project_files import pre_commit_entry, render_buildspec
 from iacguard.engines.checkov import INSTALL_HINT
-from iacguard.init import pre_commit_entry, render_buildspec
 from iacguard.settings.definitions import Settings
 
 try:

@@ -31,7 +31,7 @@ def init_project(
     Existing files are left alone unless --force is given; every file is listed with what
     was done to it.
     """
-    from iacguard.init import InitOptions, describe, initialize
+    from iacguard.cli.project_files import InitOptions, describe, initialize
 
     options = InitOptions(force=force, pre_commit=pre_commit, buildspec=buildspec,
                           buildspec_path=buildspec_path)
