@@ -253,18 +253,14 @@ def settings_fingerprint(settings: CheckSettings) -> str:
     )
 
 
-def check_cached(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> Report:
-    """``check_unit`` through the result cache (when one is configured)."""
-    key = _cache_key(unit, settings, fingerprint)
-    if key is None:
-        return check_unit(unit, settings)
-    cache = ResultCache(settings.cache_dir) if settings.cache_dir is not None else None
-    cached = cache.get(key) if cache is not None else None
-    if cached is not None and _accounts_for(unit, cached):
-        return cached
+def check_storing(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
+                  ) -> Report:
+    """``check_unit``, its report kept in the result cache (when one is configured) for the
+    next run. ``check_all`` has looked the unit up already: only misses come here."""
+    key = _cache_key(unit, settings, fingerprint)  # of the content before it is checked
     result = check_unit(unit, settings)
-    if cache is not None and _cacheable(result):
-        cache.put(key, result)
+    if key is not None and settings.cache_dir is not None and _cacheable(result):
+        ResultCache(settings.cache_dir).put(key, result)
     return result
 
 
@@ -386,14 +382,14 @@ def _check_as_json(
     unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str
 ) -> str:
     """Results cross the process boundary as JSON, so only plain data ever travels."""
-    return json.dumps(report_to_data(check_cached(unit, settings, fingerprint)))
+    return json.dumps(report_to_data(check_storing(unit, settings, fingerprint)))
 
 
 def check_guarded(unit: Sequence[Candidate], settings: CheckSettings, fingerprint: str) -> Report:
-    """``check_cached``, where anything going wrong is a problem of this unit's files: one bad
+    """``check_storing``, where anything going wrong is a problem of this unit's files: one bad
     file never ends the run."""
     try:
-        return check_cached(unit, settings, fingerprint)
+        return check_storing(unit, settings, fingerprint)
     except Exception as error:
         LOG.debug("checking %s failed", unit[0].display, exc_info=True)
         return unit_failed(unit, f"internal error: {type(error).__name__}: {error}")
